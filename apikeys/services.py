@@ -1,0 +1,134 @@
+"""API key lifecycle. This module is the only place a raw key exists, and only until it is
+returned to the person who asked for it."""
+
+import hashlib
+import hmac
+import re
+import secrets
+import string
+import zlib
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+
+from .models import APIKey
+from .network import parse_allowlist
+
+KEY_PREFIX = "le_live_"
+_ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
+_RANDOM_CHARS = 32  # 32 base62 characters: about 190 bits from `secrets`
+_CHECKSUM_CHARS = 6  # CRC32 in base62, as GitHub tokens carry: a typo fails before any query
+_KEY_RE = re.compile(
+    rf"^{KEY_PREFIX}([0-9A-Za-z]{{{_RANDOM_CHARS}}})([0-9A-Za-z]{{{_CHECKSUM_CHARS}}})$"
+)
+DISPLAY_PREFIX_CHARS = len(KEY_PREFIX) + 4
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def _base62(number: int, width: int) -> str:
+    digits = []
+    while number:
+        number, remainder = divmod(number, 62)
+        digits.append(_ALPHABET[remainder])
+    return "".join(reversed(digits)).rjust(width, "0")
+
+
+def _checksum(body: str) -> str:
+    return _base62(zlib.crc32(body.encode()), _CHECKSUM_CHARS)
+
+
+def hash_key(raw_key: str) -> str:
+    # The key carries ~190 bits of randomness, so a fast hash is enough: nobody can brute-force
+    # the preimage, and a slow password hasher would only slow every API request down.
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def generate_raw_key() -> str:
+    body = "".join(secrets.choice(_ALPHABET) for _ in range(_RANDOM_CHARS))
+    return f"{KEY_PREFIX}{body}{_checksum(body)}"
+
+
+def is_well_formed(raw_key: str) -> bool:
+    """Right prefix, length, alphabet and checksum: cheap checks before touching the database."""
+    match = _KEY_RE.match(raw_key)
+    return bool(match) and hmac.compare_digest(_checksum(match.group(1)), match.group(2))
+
+
+def apikey_create(
+    *,
+    name: str,
+    user: User,
+    can_read: bool = True,
+    can_write: bool = False,
+    can_delete: bool = False,
+    allowed_ips: list[str] | None = None,
+    rate_limit_per_minute: int | None = None,
+) -> tuple[APIKey, str]:
+    """Create a key; returns it with the raw key, which is never stored."""
+    raw_key = generate_raw_key()
+    api_key = APIKey(
+        name=name,
+        user=user,
+        can_read=can_read,
+        can_write=can_write,
+        can_delete=can_delete,
+        allowed_ips=parse_allowlist(allowed_ips or []),
+        hashed_key=hash_key(raw_key),
+        prefix=raw_key[:DISPLAY_PREFIX_CHARS],
+    )
+    if rate_limit_per_minute is not None:
+        api_key.rate_limit_per_minute = rate_limit_per_minute
+    api_key.full_clean(exclude=["hashed_key", "prefix"])
+    api_key.save()
+    return api_key, raw_key
+
+
+@transaction.atomic
+def apikey_regenerate(*, api_key: APIKey) -> str:
+    """Give the key a new secret. The old one stops working with this commit: lookups are by
+    hash and nothing caches them."""
+    raw_key = generate_raw_key()
+    api_key.hashed_key = hash_key(raw_key)
+    api_key.prefix = raw_key[:DISPLAY_PREFIX_CHARS]
+    api_key.last_used_at = None
+    api_key.last_used_ip = None
+    api_key.save(update_fields=["hashed_key", "prefix", "last_used_at", "last_used_ip"])
+    return raw_key
+
+
+def apikey_revoke(*, api_key: APIKey) -> None:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+
+
+def apikey_lookup(raw_key: str) -> APIKey | None:
+    """The active key for `raw_key` with its user, in one indexed query, or None."""
+    if not is_well_formed(raw_key):
+        return None
+    digest = hash_key(raw_key)
+    api_key = (
+        APIKey.objects.select_related("user")
+        .filter(hashed_key=digest, revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    # The index lookup already matched; comparing again in constant time keeps the promise that
+    # no step of the check depends on how much of a guess was right.
+    if api_key is None or not hmac.compare_digest(api_key.hashed_key, digest):
+        return None
+    return api_key
+
+
+def apikey_touch(*, api_key: APIKey, ip: str | None) -> None:
+    """Record last use at most once a minute per key: one conditional UPDATE that concurrent
+    requests cannot turn into a write storm."""
+    now = timezone.now()
+    if api_key.last_used_at and now - api_key.last_used_at < LAST_USED_PRECISION:
+        return
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_PRECISION)
+    APIKey.objects.filter(stale, pk=api_key.pk).update(last_used_at=now, last_used_ip=ip)
+    api_key.last_used_at, api_key.last_used_ip = now, ip

@@ -1,0 +1,20 @@
+import django_filters
+
+from crm.api import DateWindowFilterSet, strict_choice_filter
+
+from .models import CallLog, CallType
+
+
+class CallLogFilter(DateWindowFilterSet):
+    date_field = "called_at"
+
+    lead_id = django_filters.UUIDFilter(
+        field_name="lead_id",
+        help_text="Only calls of this lead.",
+        error_messages={"invalid": "Enter a valid lead UUID."},
+    )
+    call_type = strict_choice_filter(CallType.choices, "call_type")
+
+    class Meta(DateWindowFilterSet.Meta):
+        model = CallLog
+        fields = ["from_date", "to_date", "lead_id", "call_type"]

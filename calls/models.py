@@ -1,0 +1,62 @@
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from leads.models import Lead
+
+
+class CallType(models.TextChoices):
+    INBOUND = "Inbound"
+    OUTBOUND = "Outbound"
+
+
+class CallOutcome(models.TextChoices):
+    COMPLETED = "Completed"
+    BUSY = "Busy"
+    NO_ANSWER = "No Answer"
+    VOICEMAIL = "Voicemail"
+    MISSED = "Missed"
+
+
+class CallLogQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "CallLogQuerySet":
+        """A call is visible to whoever can see its lead."""
+        if user.is_admin:
+            return self
+        return self.filter(lead__assigned_to=user)
+
+
+class CallLog(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="calls")
+    call_type = models.CharField(max_length=8, choices=CallType)
+    duration_seconds = models.PositiveIntegerField(help_text="0 means the call was missed.")
+    outcome = models.CharField(max_length=10, choices=CallOutcome, default=CallOutcome.COMPLETED)
+    notes = models.TextField(null=True, blank=True)
+    called_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = CallLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-called_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_seconds__gte=0), name="call_duration_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(call_type__in=CallType.values), name="call_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=CallOutcome.values), name="call_outcome_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-called_at", "-id"], name="call_called_idx"),
+            models.Index(fields=["lead", "-called_at"], name="call_lead_called_idx"),
+            models.Index(fields=["call_type", "-called_at"], name="call_type_called_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call_type} call, {self.duration_seconds}s ({self.outcome})"

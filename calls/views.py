@@ -1,0 +1,76 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.response import Response
+
+from crm.api import APIViewSet
+from crm.errors import NotFound
+from crm.schema import RATE_LIMIT_HEADERS, DeletedSerializer, envelope, error_responses
+from leads.models import Lead
+
+from .filters import CallLogFilter
+from .models import CallLog
+from .serializers import CallLogSerializer
+from .services import call_delete, call_log
+
+CallLogEnvelope = envelope(CallLogSerializer, "CallLogEnvelope")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List call logs",
+        description="Newest first (called_at, then id). Defaults to the last 30 days, 50 per page.",
+        parameters=RATE_LIMIT_HEADERS,
+        responses={200: CallLogSerializer(many=True), **error_responses(400, 401, 403, 429)},
+    ),
+    retrieve=extend_schema(
+        summary="Get a call log",
+        parameters=RATE_LIMIT_HEADERS,
+        responses={200: CallLogEnvelope, **error_responses(401, 403, 404, 429)},
+    ),
+    create=extend_schema(
+        summary="Log a call",
+        description="Use duration_seconds 0 for a missed call (outcome then defaults to Missed).",
+        parameters=RATE_LIMIT_HEADERS,
+        responses={
+            201: OpenApiResponse(CallLogEnvelope, description="The call was logged."),
+            **error_responses(400, 401, 403, 404, 413, 415, 429),
+        },
+    ),
+    destroy=extend_schema(
+        summary="Delete a call log",
+        parameters=RATE_LIMIT_HEADERS,
+        responses={
+            200: envelope(DeletedSerializer, "CallLogDeleted"),
+            **error_responses(401, 403, 404, 429),
+        },
+    ),
+)
+class CallLogViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, APIViewSet
+):
+    queryset = CallLog.objects.all()
+    serializer_class = CallLogSerializer
+    filterset_class = CallLogFilter
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response({"data": self.get_serializer(self.get_object()).data})
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        lead = Lead.objects.visible_to(request.user).filter(pk=fields.pop("lead_id")).first()
+        if lead is None:
+            raise NotFound("No lead with this id is visible to this key.", field="lead_id")
+        call = call_log(actor=self.actor, lead=lead, **fields)
+        return Response(
+            {"data": self.get_serializer(call).data},
+            status=status.HTTP_201_CREATED,
+            headers={"Location": f"/api/v1/call-logs/{call.pk}"},
+        )
+
+    def destroy(self, request, *args, **kwargs):
+        call = self.get_object()
+        call_id = call.pk
+        call_delete(actor=self.actor, call=call)
+        return Response({"data": {"id": str(call_id), "deleted": True}})

@@ -1,0 +1,37 @@
+"""IST days and UTC timestamps: the API's date conventions in one place."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+IST = ZoneInfo("Asia/Kolkata")
+DEFAULT_WINDOW_DAYS = 30
+
+
+def ist_today() -> dt.date:
+    return timezone.now().astimezone(IST).date()
+
+
+def ist_midnight(day: dt.date) -> dt.datetime:
+    """The instant an IST day starts (18:30 UTC the day before)."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=IST)
+
+
+def ist_window(from_date: dt.date | None, to_date: dt.date | None) -> tuple[dt.date, dt.date]:
+    """Fill in the defaults: to_date is today in IST; from_date is 30 days before to_date."""
+    to_date = to_date or ist_today()
+    from_date = from_date or to_date - dt.timedelta(days=DEFAULT_WINDOW_DAYS)
+    return from_date, to_date
+
+
+def ist_range(from_date: dt.date, to_date: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Half-open [start, end) covering from_date's IST midnight through the whole of to_date."""
+    return ist_midnight(from_date), ist_midnight(to_date + dt.timedelta(days=1))
+
+
+def iso_utc(moment: dt.datetime | None) -> str | None:
+    """ISO 8601 in UTC with a `Z`, to the second, as the API specification writes timestamps."""
+    if moment is None:
+        return None
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

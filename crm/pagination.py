@@ -1,0 +1,86 @@
+from rest_framework import exceptions
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.response import Response
+
+
+class StrictLimitOffsetPagination(LimitOffsetPagination):
+    """Limit/offset as the spec has it, but a bad value is a 400 naming the parameter rather than
+    being quietly clamped."""
+
+    default_limit = 50
+    max_limit = 500
+
+    def get_limit(self, request) -> int:
+        return self._integer(request, self.limit_query_param, self.default_limit, 1, self.max_limit)
+
+    def get_offset(self, request) -> int:
+        return self._integer(request, self.offset_query_param, 0, 0, None)
+
+    @staticmethod
+    def _integer(request, name: str, default: int, minimum: int, maximum: int | None) -> int:
+        raw = request.query_params.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise exceptions.ValidationError({name: "Must be an integer."}) from None
+        if value < minimum or (maximum is not None and value > maximum):
+            bounds = f"between {minimum} and {maximum}" if maximum else f"at least {minimum}"
+            raise exceptions.ValidationError({name: f"Must be {bounds}."})
+        return value
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "data": data,
+                "pagination": {
+                    "limit": self.limit,
+                    "offset": self.offset,
+                    "total": self.count,
+                    "has_more": self.offset + self.limit < self.count,
+                },
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["data", "pagination"],
+            "properties": {
+                "data": schema,
+                "pagination": {
+                    "type": "object",
+                    "required": ["limit", "offset", "total", "has_more"],
+                    "properties": {
+                        "limit": {"type": "integer", "minimum": 1, "maximum": self.max_limit},
+                        "offset": {"type": "integer", "minimum": 0},
+                        "total": {"type": "integer", "minimum": 0},
+                        "has_more": {"type": "boolean"},
+                    },
+                },
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "limit",
+                "in": "query",
+                "required": False,
+                "description": "Number of results to return (1–500).",
+                "schema": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_limit,
+                    "default": 50,
+                },
+            },
+            {
+                "name": "offset",
+                "in": "query",
+                "required": False,
+                "description": "Pagination offset. Increment by limit to fetch the next page.",
+                "schema": {"type": "integer", "minimum": 0, "default": 0},
+            },
+        ]

@@ -1,0 +1,181 @@
+"""A Postman Collection v2.1 generated from the OpenAPI document, so the two cannot drift.
+
+The collection is a walk-through that Newman can run top to bottom against a fresh server with a
+full-permission key: create a lead, merge a duplicate, list and read it, log a call, list and
+read calls, delete the call, delete the lead. Each request carries a test of its status code.
+Variables: `{{baseUrl}}` and `{{CRM_API_KEY}}`.
+"""
+
+import functools
+import json
+
+from django.http import HttpRequest, JsonResponse
+from drf_spectacular.generators import SchemaGenerator
+
+SCHEMA_VERSION = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
+
+# (operationId in the OpenAPI document, step name, expected status, extra test lines)
+WALKTHROUGH = [
+    ("leads_create", "Create a lead", 201, [
+        "pm.collectionVariables.set('leadId', body.data.id);",
+        "pm.test('lead is new with defaults', () => {",
+        "  pm.expect(body.data.status).to.eql('New');",
+        "  pm.expect(body.data.priority).to.eql('High');",
+        "});",
+    ]),
+    ("leads_create", "Merge a duplicate (same phone)", 200, [
+        "pm.test('merged into the same lead', () => {",
+        "  pm.expect(body.data.id).to.eql(pm.collectionVariables.get('leadId'));",
+        "  pm.expect(body.data.tags).to.include('callback');",
+        "});",
+    ]),
+    ("leads_list", "List leads", 200, [
+        "pm.test('list has pagination',",
+        "  () => pm.expect(body.pagination).to.have.property('has_more'));",
+    ]),
+    ("leads_retrieve", "Get the lead", 200, []),
+    ("call_logs_create", "Log a missed call", 201, [
+        "pm.collectionVariables.set('callLogId', body.data.id);",
+        "pm.test('0 seconds defaults to Missed',",
+        "  () => pm.expect(body.data.outcome).to.eql('Missed'));",
+    ]),
+    ("call_logs_list", "List the lead's call logs", 200, [
+        "pm.test('the call is listed', () => pm.expect(body.data.map(c => c.id))"
+        ".to.include(pm.collectionVariables.get('callLogId')));",
+    ]),
+    ("call_logs_retrieve", "Get the call log", 200, []),
+    ("call_logs_destroy", "Delete the call log", 200, [
+        "pm.test('deleted', () => pm.expect(body.data.deleted).to.eql(true));",
+    ]),
+    ("leads_destroy", "Delete the lead", 200, [
+        "pm.test('deleted', () => pm.expect(body.data.deleted).to.eql(true));",
+    ]),
+]  # fmt: skip
+
+# Request bodies and query strings for the walk-through; path ids come from earlier steps.
+BODIES = {
+    "Create a lead": {
+        "name": "Asha Verma",
+        "phone": "{{leadPhone}}",
+        "email": "{{leadEmail}}",
+        "company": "Verma Traders",
+        "city": "Pune",
+        "source": "IVR",
+        "priority": "High",
+        "tags": ["ivr"],
+    },
+    "Merge a duplicate (same phone)": {
+        "name": "Asha Verma",
+        "phone": "{{leadPhone}}",
+        "tags": ["callback"],
+        "notes": "Asked for a call back after 5 pm.",
+    },
+    "Log a missed call": {
+        "lead_id": "{{leadId}}",
+        "call_type": "Inbound",
+        "duration_seconds": 0,
+        "notes": "Missed call from IVR",
+    },
+}
+QUERIES = {
+    "List leads": [("limit", "50"), ("source", "IVR")],
+    "List the lead's call logs": [("lead_id", "{{leadId}}")],
+}
+PATH_VARIABLES = {"leads": "{{leadId}}", "call-logs": "{{callLogId}}"}
+
+# A fresh phone and email on every run, so the first request creates (201) and the second
+# merges (200) even against a server that has seen the collection before.
+PREREQUEST = [
+    "if (pm.info.requestName === 'Create a lead') {",
+    "  const n = String(Math.floor(Math.random() * 1e8)).padStart(8, '0');",
+    "  pm.collectionVariables.set('leadPhone', '+9198' + n);",
+    "  pm.collectionVariables.set('leadEmail', 'asha.' + n + '@example.com');",
+    "}",
+]
+
+
+@functools.cache
+def _operations() -> dict[str, tuple[str, str, dict]]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = {}
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            operations[operation["operationId"]] = (method.upper(), path, operation)
+    return operations
+
+
+def _url(path: str, query: list[tuple[str, str]]) -> dict:
+    segments = path.strip("/").split("/")
+    for index, segment in enumerate(segments):
+        if segment.startswith("{"):
+            segments[index] = PATH_VARIABLES[segments[index - 1]]
+    raw = "{{baseUrl}}/" + "/".join(segments)
+    if query:
+        raw += "?" + "&".join(f"{key}={value}" for key, value in query)
+    return {
+        "raw": raw,
+        "host": ["{{baseUrl}}"],
+        "path": segments,
+        "query": [{"key": key, "value": value} for key, value in query],
+    }
+
+
+def _item(operation_id: str, name: str, expected: int, tests: list[str]) -> dict:
+    method, path, operation = _operations()[operation_id]
+    request = {
+        "method": method,
+        "header": [{"key": "Accept", "value": "application/json"}],
+        "url": _url(path, QUERIES.get(name, [])),
+        "description": operation.get("description") or operation.get("summary", ""),
+    }
+    if name in BODIES:
+        request["header"].append({"key": "Content-Type", "value": "application/json"})
+        request["body"] = {
+            "mode": "raw",
+            "raw": json.dumps(BODIES[name], indent=2, ensure_ascii=False),
+            "options": {"raw": {"language": "json"}},
+        }
+    script = [
+        f"pm.test('status is {expected}', () => pm.response.to.have.status({expected}));",
+        "const body = pm.response.json();",
+        *tests,
+    ]
+    return {
+        "name": name,
+        "request": request,
+        "event": [{"listen": "test", "script": {"type": "text/javascript", "exec": script}}],
+    }
+
+
+def build_collection(base_url: str) -> dict:
+    return {
+        "info": {
+            "name": "Lead CRM API v1",
+            "description": "Generated from /api/v1/openapi.json. Set `baseUrl` and `CRM_API_KEY` "
+            "(a key with Read, Write and Delete), then run the folder top to bottom.",
+            "schema": SCHEMA_VERSION,
+        },
+        "auth": {
+            "type": "bearer",
+            "bearer": [{"key": "token", "value": "{{CRM_API_KEY}}", "type": "string"}],
+        },
+        "event": [
+            {"listen": "prerequest", "script": {"type": "text/javascript", "exec": PREREQUEST}}
+        ],
+        "variable": [
+            {"key": "baseUrl", "value": base_url},
+            {"key": "CRM_API_KEY", "value": ""},
+            {"key": "leadPhone", "value": ""},
+            {"key": "leadEmail", "value": ""},
+            {"key": "leadId", "value": ""},
+            {"key": "callLogId", "value": ""},
+        ],
+        "item": [_item(*step) for step in WALKTHROUGH],
+    }
+
+
+def postman_collection(request: HttpRequest) -> JsonResponse:
+    base_url = request.build_absolute_uri("/").rstrip("/")
+    response = JsonResponse(build_collection(base_url), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = 'inline; filename="lead-crm.postman_collection.json"'
+    return response

@@ -1,0 +1,77 @@
+"""OpenAPI building blocks (drf-spectacular) shared by the API views: envelopes, the error
+shape, and the headers every authenticated response carries."""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=[
+            "invalid_request",
+            "unauthorized",
+            "forbidden",
+            "not_found",
+            "method_not_allowed",
+            "conflict",
+            "rate_limit_exceeded",
+            "server_error",
+        ]
+    )
+    message = serializers.CharField()
+    field = serializers.CharField(required=False, help_text="The parameter at fault, if any.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+class DeletedSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    deleted = serializers.BooleanField()
+
+
+def envelope(serializer_class: type[serializers.Serializer], name: str):
+    """`{"data": <serializer_class>}` as a named component."""
+    return inline_serializer(name=name, fields={"data": serializer_class()})
+
+
+RATE_LIMIT_HEADERS = [
+    OpenApiParameter(
+        name, type=int, location=OpenApiParameter.HEADER, response=True, description=description
+    )
+    for name, description in [
+        ("X-RateLimit-Limit", "Requests allowed per minute for this key."),
+        ("X-RateLimit-Remaining", "Requests left in the current window."),
+        ("X-RateLimit-Reset", "Unix time at which the window resets."),
+    ]
+]
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+ERRORS = {
+    400: _error("Invalid parameters: `error.field` names the one at fault."),
+    401: _error("Missing, invalid or revoked API key."),
+    403: _error("The key lacks the needed permission, or the client IP is not allowlisted."),
+    404: _error("No such resource, or the key's user cannot see it."),
+    405: _error("Method not allowed."),
+    409: _error("A lead with this phone or email exists but is not visible to this key."),
+    413: _error("The request body is too large."),
+    415: _error("The body is not JSON."),
+    429: _error("Rate limit exceeded; see Retry-After."),
+    500: _error("Server error."),
+}
+
+
+def strip_trailing_slashes(result, generator, request, public):
+    """The router accepts paths with or without a trailing slash; document them as the
+    specification writes them, without."""
+    result["paths"] = {path.rstrip("/"): item for path, item in result["paths"].items()}
+    return result
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    return {status: ERRORS[status] for status in statuses}

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""The project's two commands, runnable on a fresh machine that has only python3 (3.11+).
+
+    python3 dev.py run     set everything up, load demo data, serve http://127.0.0.1:8000 (SQLite)
+    python3 dev.py test    set everything up (Chromium included) and run the whole test suite
+
+Both create `.venv/` on first use and reinstall only when the pinned requirements change.
+Extra arguments after `test` go to pytest (`python3 dev.py test -k merge -x`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / "bin" / "python"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def say(message: str) -> None:
+    print(f"\033[1m==> {message}\033[0m", flush=True)
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
+    completed = subprocess.run([str(a) for a in args], cwd=ROOT, env=env)
+    if completed.returncode != 0:
+        sys.exit(completed.returncode)
+
+
+def ensure_venv(requirements: str) -> None:
+    """Create .venv and install `requirements`, skipping the install when nothing changed."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"Python 3.11 or newer is required (found {sys.version.split()[0]}).")
+    if not PYTHON.exists():
+        say("Creating the virtual environment in .venv/")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = hashlib.sha256()
+    for name in ("requirements.txt", requirements):
+        digest.update((ROOT / name).read_bytes())
+    stamp = VENV / f".installed-{requirements}-{digest.hexdigest()[:16]}"
+    if stamp.exists():
+        return
+    say(f"Installing {requirements} (first run only; takes a minute)")
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(PYTHON, "-m", "pip", "install", "--quiet", "-r", requirements)
+    for old in VENV.glob(f".installed-{requirements}-*"):
+        old.unlink()
+    stamp.touch()
+
+
+def ensure_chromium() -> None:
+    """Browser tests drive Debian's chromium: Playwright's own browser download fails here."""
+    if Path(CHROMIUM).exists() or os.environ.get("CRM_CHROMIUM"):
+        return
+    apt = shutil.which("apt-get")
+    if apt is None:
+        say("No /usr/bin/chromium and no apt-get: the browser tests will fail. Install Chromium.")
+        return
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    say("Installing Debian's chromium for the browser tests (apt-get)")
+    quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([*sudo, apt, "update", "-qq"], env=quiet, check=False)
+    subprocess.run(
+        [
+            *sudo,
+            apt,
+            "install",
+            "-y",
+            "-qq",
+            "--no-install-recommends",
+            "chromium",
+            "fonts-dejavu-core",
+        ],
+        env=quiet,
+        check=False,
+    )
+
+
+def cmd_run() -> None:
+    ensure_venv("requirements.txt")
+    manage = [PYTHON, "manage.py"]
+    run(*manage, "migrate", "--no-input", "-v", "0")
+    run(*manage, "seed_demo")
+    say("Serving http://127.0.0.1:8000  (Ctrl-C stops)")
+    os.execv(str(PYTHON), [str(PYTHON), "manage.py", "runserver", "127.0.0.1:8000"])
+
+
+def cmd_test(pytest_args: list[str]) -> None:
+    ensure_venv("requirements-dev.txt")
+    ensure_chromium()
+    say("Running the test suite")
+    os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *pytest_args])
+
+
+def main() -> None:
+    os.chdir(ROOT)
+    command, *rest = sys.argv[1:] or ["help"]
+    if command == "run":
+        cmd_run()
+    elif command == "test":
+        cmd_test(rest)
+    else:
+        print(__doc__)
+        sys.exit(0 if command == "help" else 2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+import django_filters
+from django import forms
+
+from crm.api import DateWindowFilterSet, strict_choice_filter
+
+from .models import Lead, LeadPriority, LeadStatus
+
+
+class EmailFilter(django_filters.CharFilter):
+    field_class = forms.EmailField
+
+
+class LeadFilter(DateWindowFilterSet):
+    date_field = "created_at"
+
+    status = strict_choice_filter(LeadStatus.choices, "status")
+    priority = strict_choice_filter(LeadPriority.choices, "priority")
+    source = django_filters.CharFilter(max_length=100, help_text="Exact lead source, e.g. IVR.")
+    assigned_to = EmailFilter(
+        method="filter_assigned_to", max_length=254, help_text="Assigned user's email."
+    )
+
+    class Meta(DateWindowFilterSet.Meta):
+        model = Lead
+        fields = ["from_date", "to_date", "status", "source", "priority", "assigned_to"]
+
+    def filter_assigned_to(self, queryset, name, value):
+        return queryset.filter(assigned_to__email=value.strip().lower())

@@ -1,0 +1,138 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from .normalization import normalize_email, normalize_phone
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "New"
+    CONTACTED = "Contacted"
+    QUALIFIED = "Qualified"
+    PROPOSAL = "Proposal"
+    WON = "Won"
+    LOST = "Lost"
+
+
+class LeadPriority(models.TextChoices):
+    LOW = "Low"
+    MEDIUM = "Medium"
+    HIGH = "High"
+
+
+DEFAULT_SOURCE = "API"
+
+
+class LeadQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "LeadQuerySet":
+        """Row-level security: admins see every lead, a sales rep the leads assigned to them."""
+        if user.is_admin:
+            return self
+        return self.filter(assigned_to=user)
+
+
+class Lead(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254, null=True, blank=True)
+    phone = models.CharField(max_length=32, null=True, blank=True)
+    company = models.CharField(max_length=200, null=True, blank=True)
+    city = models.CharField(max_length=100, null=True, blank=True)
+    source = models.CharField(max_length=100, default=DEFAULT_SOURCE)
+    status = models.CharField(max_length=16, choices=LeadStatus, default=LeadStatus.NEW)
+    priority = models.CharField(max_length=8, choices=LeadPriority, default=LeadPriority.MEDIUM)
+    tags = models.JSONField(default=list, blank=True)
+    deal_value = models.DecimalField(
+        "deal value (INR)",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    notes = models.TextField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+    )
+    # Dedup keys, derived from phone and email on every save; the unique constraints below are
+    # what makes two simultaneous identical POSTs end as one lead.
+    phone_e164 = models.CharField(max_length=20, null=True, blank=True, editable=False)
+    email_key = models.CharField(max_length=254, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LeadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["phone_e164"], name="lead_phone_unique"),
+            models.UniqueConstraint(fields=["email_key"], name="lead_email_unique"),
+            models.CheckConstraint(
+                condition=models.Q(deal_value__isnull=True) | models.Q(deal_value__gte=0),
+                name="lead_deal_value_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=LeadStatus.values), name="lead_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(priority__in=LeadPriority.values), name="lead_priority_valid"
+            ),
+        ]
+        indexes = [
+            # Lists are newest first, filtered by a created_at window plus at most a few equality
+            # filters; each filter gets an index that ends in the ordering.
+            models.Index(fields=["-created_at", "-id"], name="lead_created_idx"),
+            models.Index(fields=["status", "-created_at"], name="lead_status_created_idx"),
+            models.Index(fields=["source", "-created_at"], name="lead_source_created_idx"),
+            models.Index(fields=["priority", "-created_at"], name="lead_priority_created_idx"),
+            models.Index(fields=["assigned_to", "-created_at"], name="lead_assignee_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.phone_e164 = normalize_phone(self.phone) if self.phone else None
+        self.email_key = normalize_email(self.email) if self.email else None
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "phone_e164", "email_key"}
+        super().save(*args, **kwargs)
+
+
+class ActivityKind(models.TextChoices):
+    CREATED = "created", "Created"
+    MERGED = "merged", "Merged"
+    UPDATED = "updated", "Updated"
+    STATUS_CHANGED = "status_changed", "Status changed"
+    ASSIGNED = "assigned", "Assigned"
+    NOTE = "note", "Note"
+    CALL_LOGGED = "call_logged", "Call logged"
+    CALL_DELETED = "call_deleted", "Call deleted"
+
+
+class Activity(models.Model):
+    """One entry on a lead's timeline; deleted with its lead (the audit log keeps the history)."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(max_length=20, choices=ActivityKind)
+    message = models.TextField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "activities"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["lead", "-created_at"], name="activity_lead_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.message}"

@@ -1,0 +1,224 @@
+"""Lead business rules: create-or-merge (dedup on phone and email), edits, notes, deletion.
+The API and the browser UI both call these, so they cannot disagree."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from accounts.models import User
+from audit.services import Actor, audit_record
+from crm.errors import Conflict, Forbidden
+
+from .models import Activity, ActivityKind, Lead
+from .normalization import normalize_email, normalize_phone
+
+# Fields a caller may set on a lead; anything else in `fields` is ignored.
+EDITABLE_FIELDS = (
+    "name", "email", "phone", "company", "city", "source", "status", "priority", "tags",
+    "deal_value", "notes", "assigned_to",
+)  # fmt: skip
+_UPSERT_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    lead: Lead
+    created: bool
+
+
+def merge_tags(existing: list[str], new: list[str]) -> list[str]:
+    """Union keeping first-seen order; tags differing only in case count as one."""
+    merged: list[str] = []
+    seen: set[str] = set()
+    for tag in [*existing, *new]:
+        tag = tag.strip()
+        if tag and tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            merged.append(tag)
+    return merged
+
+
+def lead_upsert(*, actor: Actor, fields: dict[str, Any]) -> UpsertResult:
+    """Create a lead, or merge `fields` into the existing lead with the same phone or email.
+
+    `fields` holds only what the caller sent (validated), so omitted fields keep their values on
+    a merge and model defaults apply only to a new lead. Merge rules:
+    - fields present overwrite; tags are unioned;
+    - when the phone matches one lead and the email another, the phone match wins and the email
+      stays with the lead that has it (the merged lead keeps its own email);
+    - a match the actor cannot see is a 409 that says nothing about that lead.
+    Simultaneous identical requests are settled by the unique constraints on the dedup keys:
+    the loser's insert fails, and it retries as a merge.
+    """
+    fields = {name: value for name, value in fields.items() if name in EDITABLE_FIELDS}
+    _check_assignment(actor, fields)
+    phone_key = normalize_phone(fields["phone"]) if fields.get("phone") else None
+    email_key = normalize_email(fields["email"]) if fields.get("email") else None
+
+    for attempt in range(_UPSERT_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                by_phone, by_email = _matches(phone_key, email_key)
+                target = by_phone or by_email
+                if target is None:
+                    return UpsertResult(_create(actor, fields), created=True)
+                if not actor.user.is_admin and target.assigned_to_id != actor.user.pk:
+                    raise Conflict(
+                        "A lead with this phone or email already exists and is not visible to "
+                        "this key's user.",
+                        field="phone" if by_phone else "email",
+                    )
+                if by_email is not None and by_email.pk != target.pk:
+                    fields = {k: v for k, v in fields.items() if k != "email"}
+                _merge(actor, target, fields)
+                return UpsertResult(target, created=False)
+        except IntegrityError:
+            # Another request inserted or claimed this phone/email between our read and write.
+            # Its transaction has committed, so the next attempt finds it and merges.
+            if attempt == _UPSERT_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _check_assignment(actor: Actor, fields: dict[str, Any]) -> None:
+    if actor.user.is_admin or "assigned_to" not in fields:
+        return
+    assignee = fields["assigned_to"]
+    if assignee is not None and assignee.pk != actor.user.pk:
+        raise Forbidden("A sales rep's key can only assign leads to its own user.", "assigned_to")
+    # A rep's lead stays theirs: null means "me", otherwise it would vanish from their view.
+    fields["assigned_to"] = actor.user
+
+
+def _matches(phone_key: str | None, email_key: str | None) -> tuple[Lead | None, Lead | None]:
+    query = Q(pk__in=[])
+    if phone_key:
+        query |= Q(phone_e164=phone_key)
+    if email_key:
+        query |= Q(email_key=email_key)
+    by_phone = by_email = None
+    for lead in Lead.objects.select_for_update().filter(query).order_by("created_at"):
+        if phone_key and lead.phone_e164 == phone_key:
+            by_phone = lead
+        if email_key and lead.email_key == email_key:
+            by_email = lead
+    return by_phone, by_email
+
+
+def _create(actor: Actor, fields: dict[str, Any]) -> Lead:
+    values = dict(fields)
+    values["tags"] = merge_tags([], values.get("tags") or [])
+    if not actor.user.is_admin and values.get("assigned_to") is None:
+        values["assigned_to"] = actor.user
+    lead = Lead(**values)
+    lead.save(force_insert=True)
+    _record(actor, lead, ActivityKind.CREATED, f"Lead created via {actor.channel}.", "lead.create")
+    return lead
+
+
+def _merge(actor: Actor, lead: Lead, fields: dict[str, Any]) -> None:
+    changes = _apply(lead, fields)
+    if changes:
+        lead.save()
+    summary = _describe(changes) if changes else "no fields changed"
+    _record(
+        actor, lead, ActivityKind.MERGED, f"Merged a duplicate from {actor.channel}: {summary}.",
+        "lead.merge", changes,
+    )  # fmt: skip
+
+
+def _apply(lead: Lead, fields: dict[str, Any]) -> dict[str, list]:
+    """Set `fields` on `lead`; returns {field: [old, new]} for what actually changed."""
+    changes: dict[str, list] = {}
+    for name, value in fields.items():
+        if name == "tags":
+            value = merge_tags(lead.tags, value or [])
+        old = getattr(lead, name)
+        if old != value:
+            changes[name] = [_plain(old), _plain(value)]
+            setattr(lead, name, value)
+    return changes
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly form of a field value for the audit log."""
+    if isinstance(value, User):
+        return value.email
+    if value is None or isinstance(value, bool | int | float | str | list):
+        return value
+    return str(value)
+
+
+def _describe(changes: dict[str, list]) -> str:
+    parts = []
+    for name, (old, new) in changes.items():
+        label = name.replace("_", " ")
+        if name in {"notes", "tags"}:
+            parts.append(f"{label} updated")
+        else:
+            parts.append(f"{label} {old or '—'} → {new or '—'}")
+    return ", ".join(parts)
+
+
+def _record(
+    actor: Actor, lead: Lead, kind: str, message: str, action: str, changes: dict | None = None
+) -> None:
+    Activity.objects.create(lead=lead, kind=kind, message=message, actor=actor.user)
+    audit_record(actor=actor, action=action, obj=lead, changes=changes)
+
+
+def lead_update(*, actor: Actor, lead: Lead, fields: dict[str, Any]) -> dict[str, list]:
+    """Edit a lead the actor can see (the UI's edit form and quick actions). Tags given here
+    replace the lead's tags. A phone or email that belongs to another lead is a Conflict."""
+    fields = {name: value for name, value in fields.items() if name in EDITABLE_FIELDS}
+    _check_assignment(actor, fields)
+    try:
+        with transaction.atomic():
+            lead = Lead.objects.select_for_update().get(pk=lead.pk)
+            changes = _apply(lead, {k: v for k, v in fields.items() if k != "tags"})
+            if "tags" in fields:
+                tags = merge_tags([], fields["tags"] or [])
+                if tags != lead.tags:
+                    changes["tags"] = [lead.tags, tags]
+                    lead.tags = tags
+            if not changes:
+                return changes
+            lead.save()
+            if "status" in changes:
+                old, new = changes["status"]
+                _record(actor, lead, ActivityKind.STATUS_CHANGED, f"Status {old} → {new}.",
+                        "lead.status", {"status": changes["status"]})  # fmt: skip
+            others = {k: v for k, v in changes.items() if k != "status"}
+            if others:
+                _record(actor, lead, ActivityKind.UPDATED, f"Edited: {_describe(others)}.",
+                        "lead.update", others)  # fmt: skip
+            return changes
+    except IntegrityError:
+        raise Conflict(
+            "Another lead already has this phone or email.",
+            field="phone" if "phone" in fields else "email",
+        ) from None
+
+
+def lead_add_note(*, actor: Actor, lead: Lead, text: str) -> Activity:
+    with transaction.atomic():
+        note = Activity.objects.create(
+            lead=lead, kind=ActivityKind.NOTE, message=text, actor=actor.user
+        )
+        audit_record(actor=actor, action="lead.note", obj=lead, changes={"note": text[:500]})
+    return note
+
+
+def lead_delete(*, actor: Actor, lead: Lead) -> None:
+    """Delete the lead with its call logs and timeline, in one transaction; the audit log keeps
+    a record of what was deleted."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="lead.delete",
+            obj=lead,
+            changes={"name": lead.name, "phone": lead.phone, "email": lead.email},
+        )
+        lead.delete()
