@@ -1,0 +1,57 @@
+"""Plain factory functions for tests: real rows through the real models and services."""
+
+import itertools
+
+from accounts.models import User
+from apikeys.models import APIKey
+from apikeys.services import apikey_create
+from calls.models import CallLog
+from leads.models import Lead
+
+_sequence = itertools.count(1)
+
+
+def make_user(email: str | None = None, *, admin: bool = False, password: str = "pw") -> User:
+    email = email or f"user{next(_sequence)}@example.com"
+    if admin:
+        return User.objects.create_superuser(email, password)
+    return User.objects.create_user(email, password)
+
+
+def make_key(
+    user: User,
+    *,
+    permissions: str = "read,write,delete",
+    allowed_ips: list[str] | None = None,
+    rate_limit: int | None = None,
+    name: str = "test key",
+) -> tuple[APIKey, str]:
+    wanted = set(permissions.split(",")) if permissions else set()
+    return apikey_create(
+        name=name,
+        user=user,
+        can_read="read" in wanted,
+        can_write="write" in wanted,
+        can_delete="delete" in wanted,
+        allowed_ips=allowed_ips,
+        rate_limit_per_minute=rate_limit,
+    )
+
+
+def unique_phone() -> str:
+    return f"+9197{next(_sequence):08d}"
+
+
+def make_lead(**fields) -> Lead:
+    fields.setdefault("name", f"Lead {next(_sequence)}")
+    if "phone" not in fields and "email" not in fields:
+        fields["phone"] = unique_phone()
+    lead = Lead(**fields)
+    lead.save()
+    return lead
+
+
+def make_call(lead: Lead, **fields) -> CallLog:
+    fields.setdefault("call_type", "Inbound")
+    fields.setdefault("duration_seconds", 60)
+    return CallLog.objects.create(lead=lead, **fields)
