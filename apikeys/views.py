@@ -17,14 +17,12 @@ def _manageable_key(request, key_id: int) -> APIKey:
 
 def _show_raw_key(request, api_key: APIKey, raw_key: str, *, regenerated: bool):
     """The one and only time a raw key is shown: in the response to the POST that made it,
-    never stored, never cached."""
-    response = render(
+    never stored (the calling views are @never_cache, so never cached either)."""
+    return render(
         request,
         "apikeys/key_created.html",
         {"api_key": api_key, "raw_key": raw_key, "regenerated": regenerated},
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @login_required

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from accounts.models import User
 from apikeys.models import Permission
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--rate-limit", type=int, help="Requests per minute for this key.")
         parser.add_argument("--name", default="", help="A label for the key.")
 
+    @transaction.atomic  # a bad option leaves neither a key nor a new user behind
     def handle(self, *args, email, admin, permissions, allow_ip, rate_limit, name, **options):
         wanted = {p.strip().lower() for p in permissions.split(",") if p.strip()}
         unknown = wanted - set(Permission.values)

@@ -1,0 +1,87 @@
+import time
+
+import pytest
+from django.core.cache import caches
+from django.test import override_settings
+
+from tests.conftest import KeyClient
+
+pytestmark = pytest.mark.django_db
+
+LEADS = "/api/v1/leads"
+
+
+def test_every_authenticated_response_carries_the_rate_limit_headers(rep, client_for):
+    client = client_for(rep, rate_limit=5)
+    before = int(time.time())
+    first = client.get(LEADS)
+    assert first["X-RateLimit-Limit"] == "5"
+    assert first["X-RateLimit-Remaining"] == "4"
+    reset = int(first["X-RateLimit-Reset"])
+    assert before <= reset <= before + 61
+    assert client.get(LEADS)["X-RateLimit-Remaining"] == "3"
+
+
+def test_errors_of_an_authenticated_key_carry_the_headers_too(rep, client_for):
+    reader = client_for(rep, permissions="read", rate_limit=5)
+    forbidden = reader.post_json(LEADS, {"name": "x", "phone": "+919800000003"})
+    assert forbidden.status_code == 403
+    assert forbidden["X-RateLimit-Remaining"] == "4"
+    not_found = reader.get(f"{LEADS}/00000000-0000-4000-8000-000000000000")
+    assert not_found.status_code == 404
+    assert not_found["X-RateLimit-Remaining"] == "3"
+
+
+def test_over_the_limit_is_429_with_retry_after(rep, client_for):
+    client = client_for(rep, rate_limit=3)
+    statuses = [client.get(LEADS).status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    refused = client.get(LEADS)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "rate_limit_exceeded"
+    retry_after = int(refused["Retry-After"])
+    assert 1 <= retry_after <= 60
+    assert refused["X-RateLimit-Limit"] == "3"
+    assert refused["X-RateLimit-Remaining"] == "0"
+    assert int(refused["X-RateLimit-Reset"]) >= int(time.time())
+
+
+def test_two_keys_do_not_share_a_budget(rep, client_for):
+    first = client_for(rep, rate_limit=2)
+    second = client_for(rep, rate_limit=2)
+    assert [first.get(LEADS).status_code for _ in range(3)] == [200, 200, 429]
+    assert [second.get(LEADS).status_code for _ in range(2)] == [200, 200]
+
+
+def test_default_limit_comes_from_settings(rep, client_for):
+    with override_settings(API_RATE_LIMIT_PER_MINUTE=7):
+        client = client_for(rep)
+    assert client.get(LEADS)["X-RateLimit-Limit"] == "7"
+
+
+@override_settings(API_AUTH_FAILURES_PER_MINUTE=3)
+def test_failed_authentication_is_limited_per_address_but_never_blocks_a_valid_key(rep_api):
+    bad = KeyClient("le_live_" + "x" * 38)
+    codes = [bad.get(LEADS, REMOTE_ADDR="192.0.2.7").status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    assert int(bad.get(LEADS, REMOTE_ADDR="192.0.2.7")["Retry-After"]) >= 1
+    # The same address with a valid key is served; another address may still try.
+    assert rep_api.get(LEADS, REMOTE_ADDR="192.0.2.7").status_code == 200
+    assert bad.get(LEADS, REMOTE_ADDR="192.0.2.8").status_code == 401
+
+
+def test_the_api_keeps_serving_when_the_cache_is_unreachable(rep_api, caplog):
+    unreachable = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 0.1, "socket_timeout": 0.1},
+        }
+    }
+    # override_settings swaps Django's cache handlers, so the API really talks to a dead Redis.
+    with override_settings(CACHES=unreachable):
+        assert caches["default"].__class__.__name__ == "RedisCache"
+        response = rep_api.get(LEADS)
+    assert response.status_code == 200
+    assert "X-RateLimit-Limit" not in response
+    assert "Rate-limit cache unreachable" in caplog.text

@@ -1,0 +1,197 @@
+import re
+
+import pytest
+from django.test import Client
+
+from apikeys.models import APIKey
+from tests.conftest import KeyClient
+from tests.factories import make_key
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/settings/integrations/api/"
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def shown_key(response) -> str:
+    match = re.search(r'value="(le_live_[0-9A-Za-z]+)"', response.content.decode())
+    assert match, "the new key is not on the page"
+    return match.group(1)
+
+
+def test_requires_login():
+    response = Client().get(LIST)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_lists_keys_with_their_details(admin_user, client_for):
+    client = client_for(admin_user, permissions="read,write", allowed_ips=["10.0.0.0/8"])
+    client.get("/api/v1/leads", REMOTE_ADDR="10.1.2.3")
+    page = logged_in(admin_user).get(LIST).content.decode()
+    for text in [client.api_key.name, client.api_key.prefix, admin_user.email, "Read", "Write",
+                 "10.0.0.0/8", "100/min", "10.1.2.3", "Regenerate Key", "Revoke"]:  # fmt: skip
+        assert text in page
+
+
+def test_create_shows_the_key_once_and_stores_only_its_hash(rep):
+    browser = logged_in(rep)
+    response = browser.post(
+        f"{LIST}new/",
+        {
+            "name": "IVR",
+            "can_read": "on",
+            "can_write": "on",
+            "allowed_ips": "",
+            "rate_limit_per_minute": "60",
+        },
+    )
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    raw = shown_key(response)
+    key = APIKey.objects.get(name="IVR")
+    assert (key.user, key.can_read, key.can_write, key.can_delete) == (rep, True, True, False)
+    assert KeyClient(raw).get("/api/v1/leads").status_code == 200
+    assert raw not in browser.get(LIST).content.decode()
+
+
+def test_form_errors_are_shown_next_to_the_field(rep):
+    response = logged_in(rep).post(
+        f"{LIST}new/",
+        {
+            "name": "",
+            "can_read": "on",
+            "allowed_ips": "10.0.0.1/8\nnope",
+            "rate_limit_per_minute": "0",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "This field is required." in page
+    assert "is not an IP address or CIDR range" in page
+    assert "greater than or equal to 1" in page
+    assert not APIKey.objects.exists()
+
+
+def test_a_key_needs_at_least_one_permission(rep):
+    response = logged_in(rep).post(f"{LIST}new/", {"name": "x", "rate_limit_per_minute": "5"})
+    assert "at least one permission" in response.content.decode()
+
+
+def test_edit_toggles_allowlist_and_name(rep):
+    key, raw = make_key(rep, permissions="read")
+    response = logged_in(rep).post(
+        f"{LIST}{key.pk}/edit/",
+        {
+            "name": "Renamed",
+            "can_read": "on",
+            "can_delete": "on",
+            "allowed_ips": "203.0.113.7, 2001:db8::/48",
+            "rate_limit_per_minute": "30",
+        },
+    )
+    assert response.status_code == 302
+    key.refresh_from_db()
+    assert key.name == "Renamed"
+    assert (key.can_read, key.can_write, key.can_delete) == (True, False, True)
+    assert key.allowed_ips == ["203.0.113.7/32", "2001:db8::/48"]
+    assert key.rate_limit_per_minute == 30
+    assert KeyClient(raw).get("/api/v1/leads", REMOTE_ADDR="203.0.113.7").status_code == 200
+
+
+def test_regenerate_asks_first_then_shows_a_new_key_and_kills_the_old(rep):
+    key, old = make_key(rep)
+    browser = logged_in(rep)
+    confirm = browser.get(f"{LIST}{key.pk}/regenerate/")
+    assert "stops working immediately" in confirm.content.decode()
+    assert KeyClient(old).get("/api/v1/leads").status_code == 200  # GET changed nothing
+    new = shown_key(browser.post(f"{LIST}{key.pk}/regenerate/"))
+    assert new != old
+    assert KeyClient(old).get("/api/v1/leads").status_code == 401
+    assert KeyClient(new).get("/api/v1/leads").status_code == 200
+
+
+def test_revoke_asks_first_then_stops_the_key(rep):
+    key, raw = make_key(rep)
+    browser = logged_in(rep)
+    assert "cannot be undone" in browser.get(f"{LIST}{key.pk}/revoke/").content.decode()
+    assert browser.post(f"{LIST}{key.pk}/revoke/").status_code == 302
+    assert KeyClient(raw).get("/api/v1/leads").status_code == 401
+    assert browser.post(f"{LIST}{key.pk}/regenerate/").status_code == 302  # refused, redirected
+    assert KeyClient(raw).get("/api/v1/leads").status_code == 401
+
+
+def test_admin_manages_every_key_and_may_link_any_user(admin_user, rep):
+    rep_key, _ = make_key(rep, name="rep's key")
+    browser = logged_in(admin_user)
+    assert "rep&#x27;s key" in browser.get(LIST).content.decode()
+    response = browser.post(
+        f"{LIST}new/",
+        {
+            "name": "for rep",
+            "user": rep.pk,
+            "can_read": "on",
+            "rate_limit_per_minute": "100",
+        },
+    )
+    assert response.status_code == 200
+    assert APIKey.objects.get(name="for rep").user == rep
+    assert browser.post(f"{LIST}{rep_key.pk}/revoke/").status_code == 302
+
+
+def test_rep_sees_and_manages_only_their_own_keys(rep, other_rep, admin_user):
+    make_key(rep, name="mine")
+    theirs, their_raw = make_key(other_rep, name="theirs")
+    browser = logged_in(rep)
+    page = browser.get(LIST).content.decode()
+    assert "mine" in page
+    assert "theirs" not in page
+    for action in ["edit", "regenerate", "revoke"]:
+        assert browser.get(f"{LIST}{theirs.pk}/{action}/").status_code == 404
+        assert browser.post(f"{LIST}{theirs.pk}/{action}/").status_code == 404
+    assert KeyClient(their_raw).get("/api/v1/leads").status_code == 200
+
+
+def test_rep_cannot_link_a_key_to_someone_else(rep, other_rep):
+    browser = logged_in(rep)
+    assert 'name="user"' not in browser.get(f"{LIST}new/").content.decode()
+    browser.post(
+        f"{LIST}new/",
+        {
+            "name": "sneaky",
+            "user": other_rep.pk,
+            "can_read": "on",
+            "rate_limit_per_minute": "100",
+        },
+    )
+    assert APIKey.objects.get(name="sneaky").user == rep
+    key, _ = make_key(rep, name="mine")
+    browser.post(
+        f"{LIST}{key.pk}/edit/",
+        {
+            "name": "mine",
+            "user": other_rep.pk,
+            "can_read": "on",
+            "rate_limit_per_minute": "100",
+        },
+    )
+    key.refresh_from_db()
+    assert key.user == rep
+
+
+def test_forms_are_csrf_protected(rep):
+    key, raw = make_key(rep)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(rep)
+    assert browser.post(f"{LIST}{key.pk}/revoke/").status_code == 403
+    assert browser.post(f"{LIST}{key.pk}/regenerate/").status_code == 403
+    assert KeyClient(raw).get("/api/v1/leads").status_code == 200
+
+
+def test_page_is_linked_from_the_navigation(rep):
+    assert f'href="{LIST}"' in logged_in(rep).get("/").content.decode()
