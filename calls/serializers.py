@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
 from crm.dates import iso_utc
+from crm.serializers import StrictJSONSerializer
 
 from .models import CallLog
 
 
-class CallLogSerializer(serializers.ModelSerializer):
+class CallLogSerializer(StrictJSONSerializer, serializers.ModelSerializer):
     lead_id = serializers.UUIDField(help_text="UUID of the lead this call belongs to.")
     duration_seconds = serializers.IntegerField(
         min_value=0, max_value=2_147_483_647, help_text="Call duration in seconds; 0 = missed."

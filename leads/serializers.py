@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from crm.dates import iso_utc
+from crm.serializers import StrictJSONSerializer
 
 from .models import Lead
 from .normalization import InvalidPhone, normalize_phone
@@ -29,13 +30,24 @@ class AssigneeField(serializers.SlugRelatedField):
         return super().to_internal_value(data.strip().lower())
 
 
-class LeadSerializer(serializers.ModelSerializer):
+class TagField(serializers.CharField):
+    """A tag must be a JSON string: DRF's CharField would quietly turn 42 into "42"."""
+
+    default_error_messages = {"not_a_string": _("Each tag must be a string.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class LeadSerializer(StrictJSONSerializer, serializers.ModelSerializer):
     """Validates a POSTed lead (only the fields sent end up in validated_data, so a merge keeps
     what the request omits) and renders a lead as the spec's Lead schema."""
 
     assigned_to = AssigneeField(required=False, allow_null=True)
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=50, allow_blank=False),
+        child=TagField(max_length=50),
         max_length=MAX_TAGS,
         required=False,
         help_text="Tags are unioned into an existing lead's tags on a merge.",

@@ -1,0 +1,42 @@
+from collections.abc import Mapping
+
+from rest_framework import serializers
+
+_STRING_FIELDS = (
+    serializers.CharField,
+    serializers.ChoiceField,
+    serializers.UUIDField,
+    serializers.DateTimeField,
+    serializers.RelatedField,
+)
+_NUMBER_FIELDS = (serializers.IntegerField, serializers.DecimalField, serializers.FloatField)
+
+
+class StrictJSONSerializer(serializers.Serializer):
+    """JSON says what type a value is; believe it. DRF would turn 42 into "42" for a string
+    field and "42" into 42 for a number field, which hides client bugs: here a string field
+    takes a JSON string and a number field a JSON number (integers for integer fields)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            errors = {}
+            for name, field in self.fields.items():
+                value = data.get(name)
+                if field.read_only or value is None:
+                    continue
+                if message := _type_error(field, value):
+                    errors[name] = [message]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+def _type_error(field: serializers.Field, value) -> str | None:
+    if isinstance(field, _STRING_FIELDS) and not isinstance(value, str):
+        return "Must be a string."
+    if isinstance(field, _NUMBER_FIELDS):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return "Must be a number."
+        if isinstance(field, serializers.IntegerField) and not float(value).is_integer():
+            return "Must be an integer."
+    return None

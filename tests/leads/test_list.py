@@ -1,0 +1,153 @@
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.factories import make_lead
+
+pytestmark = pytest.mark.django_db
+
+LEADS = "/api/v1/leads"
+UTC = dt.UTC
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def ids(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [lead["name"] for lead in response.json()["data"]]
+
+
+def test_default_is_the_last_30_ist_days_newest_first(admin_api):
+    now = timezone.now()
+    make_lead(name="today", created_at=now - dt.timedelta(minutes=1))
+    make_lead(name="29 days", created_at=now - dt.timedelta(days=29))
+    make_lead(name="31 days", created_at=now - dt.timedelta(days=31))
+    make_lead(name="tomorrow", created_at=now + dt.timedelta(days=2))
+    assert ids(admin_api.get(LEADS)) == ["today", "29 days"]
+
+
+def test_from_date_starts_at_ist_midnight_and_to_date_includes_the_whole_ist_day(admin_api):
+    # 10 March 2026 in IST runs from 2026-03-09T18:30:00Z to 2026-03-10T18:29:59.999999Z.
+    for name, moment in [
+        ("before", "2026-03-09T18:29:59Z"),
+        ("first second", "2026-03-09T18:30:00Z"),
+        ("last second", "2026-03-10T18:29:59Z"),
+        ("after", "2026-03-10T18:30:00Z"),
+    ]:
+        make_lead(name=name, created_at=at(moment))
+    day = {"from_date": "2026-03-10", "to_date": "2026-03-10"}
+    assert ids(admin_api.get(LEADS, day)) == ["last second", "first second"]
+    assert ids(admin_api.get(LEADS, {"from_date": "2026-03-09", "to_date": "2026-03-09"})) == [
+        "before"
+    ]
+
+
+def test_from_date_alone_runs_to_today(admin_api):
+    make_lead(name="old", created_at=timezone.now() - dt.timedelta(days=100))
+    make_lead(name="new")
+    since = (timezone.now() - dt.timedelta(days=120)).date().isoformat()
+    assert ids(admin_api.get(LEADS, {"from_date": since})) == ["new", "old"]
+
+
+def test_to_date_alone_starts_30_days_before_it(admin_api):
+    make_lead(name="in", created_at=at("2026-01-20T06:00:00Z"))
+    make_lead(name="out", created_at=at("2025-12-20T06:00:00Z"))
+    assert ids(admin_api.get(LEADS, {"to_date": "2026-02-01"})) == ["in"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from_date": "2026-03-11", "to_date": "2026-03-10"}, "from_date"),
+        ({"from_date": "2999-01-01"}, "from_date"),
+        ({"from_date": "10/03/2026"}, "from_date"),
+        ({"from_date": "2026-02-30"}, "from_date"),
+        ({"to_date": "yesterday"}, "to_date"),
+        ({"to_date": "2026-03-10T00:00:00"}, "to_date"),
+        ({"status": "Open"}, "status"),
+        ({"status": "new"}, "status"),
+        ({"priority": "Urgent"}, "priority"),
+        ({"assigned_to": "not-an-email"}, "assigned_to"),
+        ({"source": "x" * 101}, "source"),
+        ({"limit": "ten"}, "limit"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "501"}, "limit"),
+        ({"limit": "-5"}, "limit"),
+        ({"limit": "1.5"}, "limit"),
+        ({"offset": "-1"}, "offset"),
+        ({"offset": "x"}, "offset"),
+    ],
+)
+def test_bad_filters_are_400_naming_the_parameter(admin_api, params, field):
+    response = admin_api.get(LEADS, params)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid_request"
+    assert error["field"] == field
+    assert error["message"]
+
+
+def test_filters_by_status_source_priority_and_assignee(admin_api, rep, other_rep):
+    make_lead(name="match", status="Won", source="IVR", priority="High", assigned_to=rep)
+    make_lead(name="status", status="Lost", source="IVR", priority="High", assigned_to=rep)
+    make_lead(name="source", status="Won", source="Web", priority="High", assigned_to=rep)
+    make_lead(name="priority", status="Won", source="IVR", priority="Low", assigned_to=rep)
+    make_lead(name="assignee", status="Won", source="IVR", priority="High", assigned_to=other_rep)
+    params = {
+        "status": "Won",
+        "source": "IVR",
+        "priority": "High",
+        "assigned_to": "REP@example.com",
+    }
+    assert ids(admin_api.get(LEADS, params)) == ["match"]
+    assert len(ids(admin_api.get(LEADS, {"status": "Won"}))) == 4
+    assert ids(admin_api.get(LEADS, {"assigned_to": "nobody@example.com"})) == []
+
+
+def test_pagination_walks_every_lead_once_in_a_stable_order(admin_api):
+    moment = timezone.now() - dt.timedelta(hours=1)
+    for index in range(7):
+        make_lead(name=f"lead {index}", created_at=moment)  # same created_at: id breaks ties
+    seen, offset = [], 0
+    while True:
+        body = admin_api.get(LEADS, {"limit": 3, "offset": offset}).json()
+        assert body["pagination"]["limit"] == 3
+        assert body["pagination"]["offset"] == offset
+        assert body["pagination"]["total"] == 7
+        seen += [lead["id"] for lead in body["data"]]
+        if not body["pagination"]["has_more"]:
+            break
+        offset += 3
+    assert len(seen) == len(set(seen)) == 7
+    assert seen == sorted(seen, reverse=True)
+
+
+def test_limit_500_is_allowed_and_offset_past_the_end_is_empty(admin_api):
+    make_lead()
+    assert admin_api.get(LEADS, {"limit": 500}).json()["pagination"]["limit"] == 500
+    body = admin_api.get(LEADS, {"offset": 10}).json()
+    assert body["data"] == []
+    assert body["pagination"] == {"limit": 50, "offset": 10, "total": 1, "has_more": False}
+
+
+def test_query_count_does_not_grow_with_the_page_size(admin_api, rep):
+    for index in range(60):
+        make_lead(assigned_to=rep if index % 2 else None)
+    admin_api.get(LEADS)  # first use writes last_used_at; later requests within a minute do not
+    counts = []
+    for limit in (1, 10, 60, 500):
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_api.get(LEADS, {"limit": limit}).status_code == 200
+        counts.append(len(queries))
+    # The key lookup, the total count, and the page with its assignees joined.
+    assert counts == [3, 3, 3, 3]
+
+
+def test_unknown_parameters_are_ignored(admin_api):
+    make_lead(name="one")
+    assert ids(admin_api.get(LEADS, {"colour": "blue"})) == ["one"]
