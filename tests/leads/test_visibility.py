@@ -16,7 +16,7 @@ def world(rep, other_rep, admin_user):
         "mine": make_lead(name="mine", phone="+919800000011", assigned_to=rep),
         "theirs": make_lead(
             name="theirs", phone="+919800000022", email="t@example.com", assigned_to=other_rep
-        ),  # fmt: skip
+        ),
         "unassigned": make_lead(name="unassigned", phone="+919800000033"),
     }
 
@@ -63,9 +63,12 @@ def test_rep_cannot_log_or_see_calls_on_another_reps_lead(world, rep_api):
 
 
 def test_a_reps_new_lead_is_assigned_to_them(world, rep_api, rep):
-    for body in [{"name": "a", "phone": "+919800000044"},
-                 {"name": "b", "phone": "+919800000055", "assigned_to": None},
-                 {"name": "c", "phone": "+919800000066", "assigned_to": "rep@example.com"}]:  # fmt: skip
+    bodies = [
+        {"name": "a", "phone": "+919800000044"},
+        {"name": "b", "phone": "+919800000055", "assigned_to": None},
+        {"name": "c", "phone": "+919800000066", "assigned_to": "rep@example.com"},
+    ]
+    for body in bodies:
         response = rep_api.post_json(LEADS, body)
         assert response.status_code == 201
         assert response.json()["data"]["assigned_to"] == rep.email
