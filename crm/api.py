@@ -2,6 +2,7 @@
 pagination, the IST date-window filter, and the base viewset."""
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 
 import django_filters
@@ -21,6 +22,7 @@ from .errors import ServiceError
 from .renderers import AlwaysJSON
 
 logger = logging.getLogger(__name__)
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 ERROR_CODES = {
     400: "invalid_request",
@@ -111,14 +113,25 @@ class DateWindowForm(forms.Form):
         return cleaned
 
 
+class ISODateField(forms.DateField):
+    """Exactly YYYY-MM-DD: strptime alone would also take 2026-1-1."""
+
+    input_formats = ["%Y-%m-%d"]
+    default_error_messages = {"invalid": "Enter a date as YYYY-MM-DD."}
+
+    def to_python(self, value):
+        if value not in self.empty_values and not ISO_DATE.fullmatch(str(value).strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class ISODateFilter(django_filters.DateFilter):
+    field_class = ISODateField
+
+
 def _date_filter(description: str) -> django_filters.DateFilter:
     # The date window is applied in DateWindowFilterSet.filter_queryset, after defaults.
-    return django_filters.DateFilter(
-        method=lambda queryset, name, value: queryset,
-        input_formats=["%Y-%m-%d"],
-        help_text=description,
-        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
-    )
+    return ISODateFilter(method=lambda queryset, name, value: queryset, help_text=description)
 
 
 class DateWindowFilterSet(django_filters.FilterSet):

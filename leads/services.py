@@ -1,6 +1,7 @@
 """Lead business rules: create-or-merge (dedup on phone and email), edits, notes, deletion.
 The API and the browser UI both call these, so they cannot disagree."""
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,8 @@ from crm.errors import Conflict, Forbidden
 
 from .models import Activity, ActivityKind, Lead
 from .normalization import normalize_email, normalize_phone
+
+logger = logging.getLogger(__name__)
 
 # Fields a caller may set on a lead; anything else in `fields` is ignored.
 EDITABLE_FIELDS = (
@@ -79,6 +82,7 @@ def lead_upsert(*, actor: Actor, fields: dict[str, Any]) -> UpsertResult:
             # Its transaction has committed, so the next attempt finds it and merges.
             if attempt == _UPSERT_ATTEMPTS - 1:
                 raise
+            logger.info("lead_upsert lost a race on phone/email; retrying as a merge")
     raise AssertionError("unreachable")
 
 

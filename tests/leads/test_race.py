@@ -1,0 +1,66 @@
+"""Identical POSTs at the same moment end as one lead: one 201, the rest 200, never a 500.
+
+These go through a real server (pytest-django's live server, a thread per request, each with its
+own database connection), so the database's unique constraints and locks do the work. The suite
+runs on SQLite and again on PostgreSQL in CI."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from leads.models import Lead
+from tests.factories import make_key
+
+PARALLEL = 12
+
+
+def post_all_at_once(url: str, key: str, bodies: list[dict]) -> list[requests.Response]:
+    barrier = threading.Barrier(len(bodies))
+
+    def post(body):
+        session = requests.Session()
+        barrier.wait()
+        return session.post(url, json=body, headers={"Authorization": f"Bearer {key}"}, timeout=60)
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(post, bodies))
+
+
+@pytest.fixture
+def admin_key(transactional_db, admin_user):
+    return make_key(admin_user)[1]
+
+
+def test_identical_posts_create_exactly_one_lead(live_server, admin_key):
+    body = {"name": "Race", "phone": "+91 98765 00000", "email": "race@example.com"}
+    responses = post_all_at_once(f"{live_server.url}/api/v1/leads", admin_key, [body] * PARALLEL)
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200] * (PARALLEL - 1) + [201], [r.text for r in responses]
+    assert len({r.json()["data"]["id"] for r in responses}) == 1
+    assert Lead.objects.count() == 1
+
+
+def test_concurrent_merges_lose_no_tags(live_server, admin_key):
+    bodies = [
+        {"name": "Tags", "phone": f"{prefix}9876500000", "tags": [f"tag{index}"]}
+        for index, prefix in enumerate(["+91 ", "0", ""] * (PARALLEL // 3))
+    ]
+    responses = post_all_at_once(f"{live_server.url}/api/v1/leads", admin_key, bodies)
+    assert sorted(r.status_code for r in responses) == [200] * (PARALLEL - 1) + [201]
+    lead = Lead.objects.get()
+    assert sorted(lead.tags) == sorted(f"tag{index}" for index in range(PARALLEL))
+
+
+def test_phone_and_email_races_across_two_leads_never_500(live_server, admin_key):
+    bodies = []
+    for index in range(PARALLEL):
+        if index % 2:
+            bodies.append({"name": "P", "phone": "+919876511111", "email": "shared@example.com"})
+        else:
+            bodies.append({"name": "E", "email": "SHARED@example.com"})
+    responses = post_all_at_once(f"{live_server.url}/api/v1/leads", admin_key, bodies)
+    assert all(r.status_code in (200, 201) for r in responses), [r.text for r in responses]
+    assert 1 <= Lead.objects.count() <= 2
+    assert Lead.objects.filter(email_key="shared@example.com").count() == 1
