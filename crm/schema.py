@@ -4,20 +4,13 @@ shape, and the headers every authenticated response carries."""
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
+from .api import ERROR_CODES
+
+ERROR_CODE_CHOICES = list(dict.fromkeys(ERROR_CODES.values()))
+
 
 class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.ChoiceField(
-        choices=[
-            "invalid_request",
-            "unauthorized",
-            "forbidden",
-            "not_found",
-            "method_not_allowed",
-            "conflict",
-            "rate_limit_exceeded",
-            "server_error",
-        ]
-    )
+    code = serializers.ChoiceField(choices=ERROR_CODE_CHOICES)
     message = serializers.CharField()
     field = serializers.CharField(required=False, help_text="The parameter at fault, if any.")
 
@@ -36,9 +29,15 @@ def envelope(serializer_class: type[serializers.Serializer], name: str):
     return inline_serializer(name=name, fields={"data": serializer_class()})
 
 
+# Every response to an authenticated request carries these; a 401 does not.
+RATE_LIMITED_STATUSES = [200, 201, 400, 403, 404, 405, 409, 413, 415, 429]
 RATE_LIMIT_HEADERS = [
     OpenApiParameter(
-        name, type=int, location=OpenApiParameter.HEADER, response=True, description=description
+        name,
+        type=int,
+        location=OpenApiParameter.HEADER,
+        response=RATE_LIMITED_STATUSES,
+        description=description,
     )
     for name, description in [
         ("X-RateLimit-Limit", "Requests allowed per minute for this key."),

@@ -239,6 +239,7 @@ SPECTACULAR_SETTINGS = {
         "LeadPriority": "leads.models.LeadPriority",
         "CallType": "calls.models.CallType",
         "CallOutcome": "calls.models.CallOutcome",
+        "ErrorCode": "crm.schema.ERROR_CODE_CHOICES",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

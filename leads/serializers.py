@@ -12,7 +12,7 @@ from .normalization import InvalidPhone, normalize_phone
 MAX_TAGS = 50
 
 
-@extend_schema_field({"type": ["string", "null"], "format": "email"})
+@extend_schema_field({"type": "string", "format": "email"})
 class AssigneeField(serializers.SlugRelatedField):
     """A user named by email (case-insensitive); must exist and be active."""
 

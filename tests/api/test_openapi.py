@@ -1,0 +1,102 @@
+import json
+import re
+
+import pytest
+import yaml
+from openapi_spec_validator import validate
+
+from tests.api.test_errors import CODES
+from tests.leads.test_create import LEAD_FIELDS
+
+pytestmark = pytest.mark.django_db
+
+OPERATIONS = {
+    ("get", "/api/v1/leads"), ("post", "/api/v1/leads"), ("get", "/api/v1/leads/{id}"),
+    ("delete", "/api/v1/leads/{id}"), ("get", "/api/v1/call-logs"), ("post", "/api/v1/call-logs"),
+    ("get", "/api/v1/call-logs/{id}"), ("delete", "/api/v1/call-logs/{id}"),
+}  # fmt: skip
+
+
+@pytest.fixture
+def schema(client) -> dict:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+def test_yaml_and_json_are_public_and_the_same_openapi_3_1_document(client, schema):
+    response = client.get("/api/v1/openapi.yaml")
+    assert response.status_code == 200
+    assert yaml.safe_load(response.content) == schema
+    assert schema["openapi"] == "3.1.0"
+    validate(schema)
+
+
+def test_documents_every_endpoint_at_its_specified_path(schema):
+    operations = {(method, path) for path, item in schema["paths"].items() for method in item}
+    assert operations == OPERATIONS
+
+
+def test_every_operation_documents_auth_errors_rate_headers_and_the_envelope(schema):
+    error_ref = "#/components/schemas/Error"
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            for status in ("401", "403", "429"):
+                content = responses[status]["content"]["application/json"]["schema"]
+                assert content == {"$ref": error_ref}, (method, path, status)
+            ok = responses["201" if (method == "post") else "200"]
+            assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(
+                ok["headers"]
+            )
+            assert operation["security"] == [{"BearerAuth": []}, {"ApiKeyHeader": []}]
+    creates = schema["paths"]["/api/v1/leads"]["post"]["responses"]
+    assert {"200", "201", "400", "409", "413", "415"} <= set(creates)
+    assert "404" in schema["paths"]["/api/v1/call-logs"]["post"]["responses"]
+    error = schema["components"]["schemas"]["ErrorDetail"]
+    assert error["properties"]["code"] == {"$ref": "#/components/schemas/ErrorCode"}
+    assert set(schema["components"]["schemas"]["ErrorCode"]["enum"]) == CODES
+    assert error["required"] == ["code", "message"]
+
+
+def test_security_schemes_are_bearer_and_x_api_key(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["BearerAuth"]["type"] == "http"
+    assert schemes["BearerAuth"]["scheme"] == "bearer"
+    assert schemes["ApiKeyHeader"] == {**schemes["ApiKeyHeader"], "in": "header",
+                                       "name": "X-API-Key", "type": "apiKey"}  # fmt: skip
+
+
+def test_lead_schema_has_exactly_the_spec_fields_with_nullable_ones(schema):
+    lead = schema["components"]["schemas"]["Lead"]
+    assert set(lead["properties"]) == LEAD_FIELDS
+    for nullable in ["email", "phone", "company", "city", "deal_value", "notes", "assigned_to"]:
+        prop = lead["properties"][nullable]
+        assert "null" in json.dumps(prop), nullable
+    assert lead["properties"]["status"]["allOf"] == [{"$ref": "#/components/schemas/LeadStatus"}]
+    statuses = schema["components"]["schemas"]["LeadStatus"]["enum"]
+    assert statuses == ["New", "Contacted", "Qualified", "Proposal", "Won", "Lost"]
+
+
+def test_list_parameters_are_typed(schema):
+    params = {p["name"]: p for p in schema["paths"]["/api/v1/leads"]["get"]["parameters"]}
+    assert set(params) == {"from_date", "to_date", "status", "source", "priority", "assigned_to",
+                           "limit", "offset"}  # fmt: skip
+    assert params["from_date"]["schema"]["format"] == "date"
+    assert params["limit"]["schema"]["maximum"] == 500
+    assert set(params["status"]["schema"]["enum"]) == {
+        "New", "Contacted", "Qualified", "Proposal", "Won", "Lost"
+    }  # fmt: skip
+
+
+def test_docs_page_is_public_and_loads_only_its_own_assets(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets
+    for asset in assets:
+        assert asset.startswith("/"), asset
+        assert client.get(asset).status_code == 200, asset
+    assert "cdn" not in page.lower()
+    assert "/api/v1/openapi.json" in page
