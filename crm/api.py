@@ -104,6 +104,11 @@ def exception_handler(exc, context):
 class DateWindowForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
+        # A parameter that is present must say something: `?status=` is a client bug, not
+        # "no filter".
+        for name in self.fields:
+            if name in self.data and not str(self.data[name]).strip():
+                self.add_error(name, "Must not be empty; leave the parameter out instead.")
         if self.errors:
             return cleaned
         from_date, to_date = ist_window(cleaned.get("from_date"), cleaned.get("to_date"))

@@ -31,7 +31,8 @@ def ist_range(from_date: dt.date, to_date: dt.date) -> tuple[dt.datetime, dt.dat
 
 
 def iso_utc(moment: dt.datetime | None) -> str | None:
-    """ISO 8601 in UTC with a `Z`, to the second, as the API specification writes timestamps."""
+    """ISO 8601 in UTC with a `Z`, to the second, as the API specification writes timestamps.
+    (Not strftime: its %Y does not zero-pad years before 1000 on every platform.)"""
     if moment is None:
         return None
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(dt.UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"

@@ -1,6 +1,10 @@
+import re
+
 from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
+
+INTEGER = re.compile(r"-?[0-9]{1,12}")
 
 
 class StrictLimitOffsetPagination(LimitOffsetPagination):
@@ -9,25 +13,25 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
 
     default_limit = 50
     max_limit = 500
+    max_offset = 2**31 - 1  # past this no table of ours has rows, and SQL offsets overflow
 
     def get_limit(self, request) -> int:
         return self._integer(request, self.limit_query_param, self.default_limit, 1, self.max_limit)
 
     def get_offset(self, request) -> int:
-        return self._integer(request, self.offset_query_param, 0, 0, None)
+        return self._integer(request, self.offset_query_param, 0, 0, self.max_offset)
 
     @staticmethod
-    def _integer(request, name: str, default: int, minimum: int, maximum: int | None) -> int:
+    def _integer(request, name: str, default: int, minimum: int, maximum: int) -> int:
         raw = request.query_params.get(name)
-        if raw is None or raw == "":
+        if raw is None:
             return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise exceptions.ValidationError({name: "Must be an integer."}) from None
-        if value < minimum or (maximum is not None and value > maximum):
-            bounds = f"between {minimum} and {maximum}" if maximum else f"at least {minimum}"
-            raise exceptions.ValidationError({name: f"Must be {bounds}."})
+        # Plain ASCII digits only: int() would also take " 5", "5_0" and non-Latin digits.
+        if not INTEGER.fullmatch(raw):
+            raise exceptions.ValidationError({name: "Must be an integer."})
+        value = int(raw)
+        if not minimum <= value <= maximum:
+            raise exceptions.ValidationError({name: f"Must be between {minimum} and {maximum}."})
         return value
 
     def get_paginated_response(self, data):
@@ -81,6 +85,11 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
                 "in": "query",
                 "required": False,
                 "description": "Pagination offset. Increment by limit to fetch the next page.",
-                "schema": {"type": "integer", "minimum": 0, "default": 0},
+                "schema": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": self.max_offset,
+                    "default": 0,
+                },
             },
         ]

@@ -1,11 +1,14 @@
 import django_filters
 from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from crm.api import DateWindowFilterSet, strict_choice_filter
 
 from .models import Lead, LeadPriority, LeadStatus
 
 
+@extend_schema_field(OpenApiTypes.EMAIL)
 class EmailFilter(django_filters.CharFilter):
     field_class = forms.EmailField
 

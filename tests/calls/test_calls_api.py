@@ -81,6 +81,10 @@ def test_called_at_accepts_iso_8601_and_is_returned_in_utc(admin_api, lead, sent
          "outcome"),
         ({"lead_id": "LEAD", "call_type": "Inbound", "duration_seconds": 5, "called_at": "today"},
          "called_at"),
+        ({"lead_id": "LEAD", "call_type": "Inbound", "duration_seconds": 5,
+          "called_at": "0005-01-03T00:00:03Z"}, "called_at"),
+        ({"lead_id": "LEAD", "call_type": "Inbound", "duration_seconds": 5,
+          "called_at": "2205-01-03T00:00:03Z"}, "called_at"),
     ],
 )  # fmt: skip
 def test_bad_values_are_400_naming_the_field(admin_api, lead, body, field):

@@ -81,6 +81,15 @@ def test_to_date_alone_starts_30_days_before_it(admin_api):
         ({"limit": "1.5"}, "limit"),
         ({"offset": "-1"}, "offset"),
         ({"offset": "x"}, "offset"),
+        ({"offset": "32589158477190044730"}, "offset"),
+        ({"offset": str(2**31)}, "offset"),
+        ({"limit": "5_0"}, "limit"),
+        ({"limit": " 5"}, "limit"),
+        ({"limit": "٥"}, "limit"),
+        ({"status": ""}, "status"),
+        ({"to_date": ""}, "to_date"),
+        ({"source": " "}, "source"),
+        ({"limit": ""}, "limit"),
     ],
 )
 def test_bad_filters_are_400_naming_the_parameter(admin_api, params, field):

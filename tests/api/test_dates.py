@@ -1,0 +1,23 @@
+import datetime as dt
+
+from crm.dates import iso_utc, ist_range, ist_window
+
+
+def test_iso_utc_is_seconds_precision_with_z_and_four_digit_years():
+    moment = dt.datetime(
+        2026, 4, 22, 16, 0, 0, 999_999, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))
+    )
+    assert iso_utc(moment) == "2026-04-22T10:30:00Z"
+    assert iso_utc(dt.datetime(5, 1, 3, 0, 0, 3, tzinfo=dt.UTC)) == "0005-01-03T00:00:03Z"
+    assert iso_utc(None) is None
+
+
+def test_ist_range_is_half_open_from_midnight_ist():
+    start, end = ist_range(dt.date(2026, 3, 10), dt.date(2026, 3, 10))
+    assert start.astimezone(dt.UTC) == dt.datetime(2026, 3, 9, 18, 30, tzinfo=dt.UTC)
+    assert end.astimezone(dt.UTC) == dt.datetime(2026, 3, 10, 18, 30, tzinfo=dt.UTC)
+
+
+def test_window_defaults():
+    assert ist_window(None, dt.date(2026, 3, 31)) == (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    assert ist_window(dt.date(2026, 1, 1), dt.date(2026, 3, 31))[0] == dt.date(2026, 1, 1)
