@@ -1,4 +1,9 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
@@ -31,6 +36,29 @@ CallLogEnvelope = envelope(CallLogSerializer, "CallLogEnvelope")
         summary="Log a call",
         description="Use duration_seconds 0 for a missed call (outcome then defaults to Missed).",
         parameters=RATE_LIMIT_HEADERS,
+        examples=[
+            OpenApiExample(
+                "A missed call from the dialer",
+                request_only=True,
+                value={
+                    "lead_id": "3f1c2a9e-8d4b-4c6f-9a1e-2b7d5e8f0a13",
+                    "call_type": "Inbound",
+                    "duration_seconds": 0,
+                    "called_at": "2026-04-22T10:30:00Z",
+                },
+            ),
+            OpenApiExample(
+                "A completed outbound call",
+                request_only=True,
+                value={
+                    "lead_id": "3f1c2a9e-8d4b-4c6f-9a1e-2b7d5e8f0a13",
+                    "call_type": "Outbound",
+                    "duration_seconds": 312,
+                    "outcome": "Completed",
+                    "notes": "Sent the quotation; follow up Friday.",
+                },
+            ),
+        ],
         responses={
             201: OpenApiResponse(CallLogEnvelope, description="The call was logged."),
             **error_responses(400, 401, 403, 404, 413, 415, 429),

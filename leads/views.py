@@ -1,4 +1,9 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
@@ -35,6 +40,34 @@ LeadEnvelope = envelope(LeadSerializer, "LeadEnvelope")
             "email another, the phone match is updated and the other lead keeps its email."
         ),
         parameters=RATE_LIMIT_HEADERS,
+        examples=[
+            OpenApiExample(
+                "Push a caller from the IVR",
+                request_only=True,
+                value={
+                    "name": "Caller 98765 43210",
+                    "phone": "+91 98765 43210",
+                    "source": "IVR",
+                    "priority": "High",
+                    "tags": ["ivr"],
+                },
+            ),
+            OpenApiExample(
+                "A web form lead",
+                request_only=True,
+                value={
+                    "name": "Priya Sharma",
+                    "email": "priya@example.com",
+                    "phone": "09876501234",
+                    "company": "Sunrise Realty",
+                    "city": "Pune",
+                    "source": "Website",
+                    "tags": ["site-visit"],
+                    "deal_value": 450000,
+                    "notes": "2BHK, budget 45L",
+                },
+            ),
+        ],
         responses={
             201: OpenApiResponse(LeadEnvelope, description="A new lead was created."),
             200: OpenApiResponse(LeadEnvelope, description="Merged into an existing lead."),
