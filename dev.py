@@ -55,32 +55,23 @@ def ensure_venv(requirements: str) -> None:
     stamp.touch()
 
 
-def ensure_chromium() -> None:
-    """Browser tests drive Debian's chromium: Playwright's own browser download fails here."""
-    if Path(CHROMIUM).exists() or os.environ.get("CRM_CHROMIUM"):
+def ensure_test_tools() -> None:
+    """The browser tests drive Debian's chromium (Playwright's own browser download does not work
+    on the project's machines); the docs' curl recipes need curl. Both come from apt."""
+    wanted = {"chromium": CHROMIUM, "curl": "/usr/bin/curl"}
+    missing = [package for package, path in wanted.items() if not Path(path).exists()]
+    if not missing:
         return
     apt = shutil.which("apt-get")
     if apt is None:
-        say("No /usr/bin/chromium and no apt-get: the browser tests will fail. Install Chromium.")
+        say(f"Missing {', '.join(missing)} and no apt-get to install them: tests will fail.")
         return
     sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    say("Installing Debian's chromium for the browser tests (apt-get)")
+    say(f"Installing {', '.join(missing)} with apt-get (first run only)")
     quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run([*sudo, apt, "update", "-qq"], env=quiet, check=False)
-    subprocess.run(
-        [
-            *sudo,
-            apt,
-            "install",
-            "-y",
-            "-qq",
-            "--no-install-recommends",
-            "chromium",
-            "fonts-dejavu-core",
-        ],
-        env=quiet,
-        check=False,
-    )
+    install = [*sudo, apt, "install", "-y", "-qq", "--no-install-recommends"]
+    subprocess.run([*install, *missing, "fonts-dejavu-core"], env=quiet, check=False)
 
 
 def cmd_run() -> None:
@@ -94,7 +85,7 @@ def cmd_run() -> None:
 
 def cmd_test(pytest_args: list[str]) -> None:
     ensure_venv("requirements-dev.txt")
-    ensure_chromium()
+    ensure_test_tools()
     say("Running the test suite")
     os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *pytest_args])
 
