@@ -7,7 +7,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
-from crm.api import APIViewSet
+from crm.api import APIViewSet, DestroyMixin, RetrieveMixin
 from crm.errors import NotFound
 from crm.schema import RATE_LIMIT_HEADERS, DeletedSerializer, envelope, error_responses
 from leads.models import Lead
@@ -73,15 +73,10 @@ CallLogEnvelope = envelope(CallLogSerializer, "CallLogEnvelope")
         },
     ),
 )
-class CallLogViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, APIViewSet
-):
+class CallLogViewSet(mixins.ListModelMixin, RetrieveMixin, DestroyMixin, APIViewSet):
     queryset = CallLog.objects.all()
     serializer_class = CallLogSerializer
     filterset_class = CallLogFilter
-
-    def retrieve(self, request, *args, **kwargs):
-        return Response({"data": self.get_serializer(self.get_object()).data})
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -97,8 +92,5 @@ class CallLogViewSet(
             headers={"Location": f"/api/v1/call-logs/{call.pk}"},
         )
 
-    def destroy(self, request, *args, **kwargs):
-        call = self.get_object()
-        call_id = call.pk
+    def perform_destroy(self, call):
         call_delete(actor=self.actor, call=call)
-        return Response({"data": {"id": str(call_id), "deleted": True}})

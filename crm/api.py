@@ -210,3 +210,20 @@ class APIViewSet(GenericViewSet):
     def actor(self) -> Actor:
         request = self.request
         return Actor(user=request.user, api_key=request.auth, ip=request_client_ip(request))
+
+
+class RetrieveMixin:
+    """GET /{id} → `{"data": resource}`."""
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response({"data": self.get_serializer(self.get_object()).data})
+
+
+class DestroyMixin:
+    """DELETE /{id} → `{"data": {"id", "deleted": true}}`; `perform_destroy` calls the service."""
+
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        deleted_id = str(instance.pk)
+        self.perform_destroy(instance)
+        return Response({"data": {"id": deleted_id, "deleted": True}})

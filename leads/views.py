@@ -7,7 +7,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
-from crm.api import APIViewSet
+from crm.api import APIViewSet, DestroyMixin, RetrieveMixin
 from crm.schema import RATE_LIMIT_HEADERS, DeletedSerializer, envelope, error_responses
 
 from .filters import LeadFilter
@@ -84,15 +84,10 @@ LeadEnvelope = envelope(LeadSerializer, "LeadEnvelope")
         },
     ),
 )
-class LeadViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, APIViewSet
-):
+class LeadViewSet(mixins.ListModelMixin, RetrieveMixin, DestroyMixin, APIViewSet):
     queryset = Lead.objects.select_related("assigned_to")
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
-
-    def retrieve(self, request, *args, **kwargs):
-        return Response({"data": self.get_serializer(self.get_object()).data})
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -104,8 +99,5 @@ class LeadViewSet(
             headers={"Location": f"/api/v1/leads/{result.lead.pk}"} if result.created else None,
         )
 
-    def destroy(self, request, *args, **kwargs):
-        lead = self.get_object()
-        lead_id = lead.pk
+    def perform_destroy(self, lead):
         lead_delete(actor=self.actor, lead=lead)
-        return Response({"data": {"id": str(lead_id), "deleted": True}})
