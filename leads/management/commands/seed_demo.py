@@ -9,7 +9,7 @@ from accounts.models import User
 from audit.services import Actor
 from calls.models import CallType
 from calls.services import call_log
-from leads.models import Lead, LeadPriority, LeadStatus
+from leads.models import Activity, ActivityKind, Lead, LeadPriority, LeadStatus
 from leads.services import lead_upsert
 
 ADMIN_EMAIL, REP_EMAIL, OTHER_REP_EMAIL = "admin@example.com", "rep@example.com", "rep2@example.com"
@@ -70,10 +70,12 @@ class Command(BaseCommand):
                 },
             )
             created = now - dt.timedelta(days=rng.randrange(0, 25), minutes=rng.randrange(1440))
+            # Back-date the lead and its timeline so the demo looks lived in.
             Lead.objects.filter(pk=result.lead.pk).update(created_at=created)
+            Activity.objects.filter(lead=result.lead).update(created_at=created)
             for _ in range(rng.randrange(0, 4)):
                 duration = rng.choice([0, 0, 45, 130, 610])
-                call_log(
+                call = call_log(
                     actor=actor,
                     lead=result.lead,
                     call_type=rng.choice(CallType.values),
@@ -81,4 +83,7 @@ class Command(BaseCommand):
                     notes=rng.choice([None, "Wants a quote", "Call back after 5 pm"]),
                     called_at=min(now, created + dt.timedelta(hours=rng.randrange(1, 72))),
                 )
+                Activity.objects.filter(
+                    lead=result.lead, kind=ActivityKind.CALL_LOGGED, created_at__gt=now
+                ).update(created_at=call.called_at)
         self.stdout.write(self.style.SUCCESS("Created demo users, 40 leads and their calls."))

@@ -1,0 +1,27 @@
+import io
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.models import User
+from calls.models import CallLog
+from leads.models import Activity, Lead
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_creates_logins_and_data_once():
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=out)
+    assert "admin@example.com" in out.getvalue()
+    assert "demo-password" in out.getvalue()
+    admin = User.objects.get(email="admin@example.com")
+    assert admin.is_admin
+    assert admin.check_password("demo-password")
+    assert not User.objects.get(email="rep@example.com").is_admin
+    assert Lead.objects.count() == 40
+    assert CallLog.objects.exists()
+    assert not Activity.objects.filter(created_at__gt=timezone.now()).exists()
+    assert Lead.objects.filter(assigned_to__email="rep@example.com").exists()
