@@ -11,7 +11,10 @@ AUTH_SCHEME = "Bearer"
 
 
 class TooManyFailedAttempts(exceptions.Throttled):
-    default_detail = "Too many failed authentication attempts from this address."
+    def __init__(self, wait: int):
+        super().__init__(
+            wait, detail="Too many failed authentication attempts from this address; retry later."
+        )
 
 
 class APIKeyAuthentication(BaseAuthentication):

@@ -1,5 +1,5 @@
-"""What every /api/v1/ endpoint shares: JSON in and out, the error envelope, strict limit/offset
-pagination, the IST date-window filter, and the base viewset."""
+"""What every /api/v1/ endpoint shares: the error envelope, the IST date-window filter, and the
+base viewset. (JSON parsing and rendering: crm.renderers; pagination: crm.pagination.)"""
 
 import logging
 import re
@@ -87,15 +87,11 @@ def exception_handler(exc, context):
         message = str(exc.detail)
     if isinstance(exc, exceptions.Throttled):
         headers["Retry-After"] = str(max(1, int(exc.wait or 1)))
-        message = "Rate limit exceeded. Retry after the number of seconds in Retry-After."
-    if auth_header := getattr(exc, "auth_header", None):
+        if type(exc) is exceptions.Throttled:  # the per-key limit; subclasses say their own
+            message = "Rate limit exceeded. Retry after the number of seconds in Retry-After."
+    if auth_header := getattr(exc, "auth_header", None):  # set by DRF on 401s
         headers["WWW-Authenticate"] = auth_header
-    elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        headers["WWW-Authenticate"] = 'Bearer realm="api"'
-    code = getattr(exc, "error_code", None)
-    return Response(
-        error_body(exc.status_code, message, field, code), exc.status_code, headers=headers
-    )
+    return Response(error_body(exc.status_code, message, field), exc.status_code, headers=headers)
 
 
 # --- Date windows ---------------------------------------------------------------------------
