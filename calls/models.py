@@ -26,6 +26,15 @@ class CallLogQuerySet(models.QuerySet):
             return self
         return self.filter(lead__assigned_to=user)
 
+    def missed_to_return(self, since) -> "CallLogQuerySet":
+        """Missed calls since `since` that nobody has followed with a call to the same lead."""
+        later_call = CallLog.objects.filter(
+            lead=models.OuterRef("lead"), called_at__gt=models.OuterRef("called_at")
+        )
+        return self.filter(outcome=CallOutcome.MISSED, called_at__gte=since).filter(
+            ~models.Exists(later_call)
+        )
+
 
 class CallLog(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

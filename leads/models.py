@@ -1,3 +1,5 @@
+import contextlib
+import re
 import uuid
 
 from django.conf import settings
@@ -5,7 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from .normalization import normalize_email, normalize_phone
+from .normalization import InvalidPhone, normalize_email, normalize_phone
 
 
 class LeadStatus(models.TextChoices):
@@ -26,12 +28,33 @@ class LeadPriority(models.TextChoices):
 DEFAULT_SOURCE = "API"
 
 
+_PHONE_LIKE = re.compile(r"\+?\d{4,}")
+_PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
+
+
 class LeadQuerySet(models.QuerySet):
     def visible_to(self, user) -> "LeadQuerySet":
         """Row-level security: admins see every lead, a sales rep the leads assigned to them."""
         if user.is_admin:
             return self
         return self.filter(assigned_to=user)
+
+    def search(self, text: str) -> "LeadQuerySet":
+        """Name, email, company or phone containing `text`. A query that reads as a phone number
+        also finds the lead however its number was written (`098765-43210` finds
+        `+91 98765 43210`)."""
+        query = (
+            models.Q(name__icontains=text)
+            | models.Q(email__icontains=text)
+            | models.Q(company__icontains=text)
+            | models.Q(phone__icontains=text)
+        )
+        digits = _PHONE_PUNCTUATION.sub("", text)
+        if _PHONE_LIKE.fullmatch(digits):
+            query |= models.Q(phone_e164__contains=digits.lstrip("+"))
+        with contextlib.suppress(InvalidPhone):
+            query |= models.Q(phone_e164=normalize_phone(text))
+        return self.filter(query)
 
 
 class Lead(models.Model):
@@ -94,6 +117,8 @@ class Lead(models.Model):
             models.Index(fields=["source", "-created_at"], name="lead_source_created_idx"),
             models.Index(fields=["priority", "-created_at"], name="lead_priority_created_idx"),
             models.Index(fields=["assigned_to", "-created_at"], name="lead_assignee_created_idx"),
+            # The browser UI's leads list sorts by name (keyset pagination on name, id).
+            models.Index(fields=["name", "id"], name="lead_name_idx"),
         ]
 
     def __str__(self) -> str:

@@ -69,8 +69,8 @@ def lead_upsert(*, actor: Actor, fields: dict[str, Any]) -> UpsertResult:
                     return UpsertResult(_create(actor, fields), created=True)
                 if not actor.user.is_admin and target.assigned_to_id != actor.user.pk:
                     raise Conflict(
-                        "A lead with this phone or email already exists and is not visible to "
-                        "this key's user.",
+                        "A lead with this phone or email already exists and is assigned to "
+                        "someone else.",
                         field="phone" if by_phone else "email",
                     )
                 if by_email is not None and by_email.pk != target.pk:
@@ -91,7 +91,7 @@ def _check_assignment(actor: Actor, fields: dict[str, Any]) -> None:
         return
     assignee = fields["assigned_to"]
     if assignee is not None and assignee.pk != actor.user.pk:
-        raise Forbidden("A sales rep's key can only assign leads to its own user.", "assigned_to")
+        raise Forbidden("Sales reps can assign leads only to themselves.", "assigned_to")
     # A rep's lead stays theirs: null means "me", otherwise it would vanish from their view.
     fields["assigned_to"] = actor.user
 

@@ -1,0 +1,63 @@
+"""Every main page renders with realistic data at desktop and phone width. With CRM_SCREENSHOTS=1
+the pictures are written to docs/screenshots/ (run it to refresh them); otherwise to a temporary
+directory, so an ordinary test run never rewrites tracked files."""
+
+import os
+import struct
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect
+
+from .demo import seed_demo
+from .helpers import DESKTOP, PHONE
+
+pytestmark = pytest.mark.browser
+
+PAGES = [
+    ("home", "/", "Today"),
+    ("leads-list", "/leads/", "Leads"),
+    ("lead-detail", "{lead}", "Ananya Reddy"),
+    ("lead-new", "/leads/new/", "New lead"),
+    ("calls-list", "/calls/", "Calls"),
+    ("settings-api", "/settings/integrations/api/", "API keys"),
+]
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", header[16:24])
+
+
+@pytest.mark.parametrize(("label", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_main_pages_at_desktop_and_phone_width(
+    page, page_log, login_as, rep, other_rep, tmp_path, label, viewport
+):
+    wanted = os.environ.get("CRM_SCREENSHOTS") == "1"
+    folder = Path(settings.BASE_DIR) / "docs" / "screenshots" if wanted else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    leads = seed_demo(rep=rep, other_rep=other_rep)
+    page.set_viewport_size(viewport)
+
+    def shoot(name: str) -> None:
+        path = folder / f"{name}-{label}.png"
+        # The whole page on a desktop; what a phone shows before scrolling.
+        page.screenshot(path=path, full_page=label == "desktop")
+        width, height = png_size(path)
+        assert width == viewport["width"]
+        assert height >= viewport["height"]
+
+    page.goto("/login/")
+    expect(page.get_by_role("heading", name="Log in to LeadCRM")).to_be_visible()
+    shoot("login")
+
+    login_as(rep)
+    for name, path, heading in PAGES:
+        page.goto(path.format(lead=f"/leads/{leads['Ananya Reddy'].pk}/"))
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= viewport["width"], f"{name} scrolls sideways at {label} width"
+        shoot(name)
+    assert page_log.outside_requests == []

@@ -1,0 +1,147 @@
+"""A lead's page: fields, the timeline, and the quick actions."""
+
+import datetime as dt
+import re
+
+import pytest
+
+from audit.services import Actor
+from calls.models import CallLog
+from leads.models import ActivityKind
+from leads.services import lead_add_note
+from tests.factories import make_call, make_lead
+
+from .helpers import field_errors, messages_shown
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lead(rep):
+    return make_lead(
+        name="Kavya Nair", phone="+91 98450 12345", email="kavya@example.com",
+        company="Orbit Logistics", city="Kochi", source="Website", status="Contacted",
+        priority="High", tags=["enterprise", "callback"], deal_value=1800000,
+        notes="Prefers WhatsApp", assigned_to=rep,
+    )  # fmt: skip
+
+
+def test_shows_every_field_and_tag(rep_client, lead):
+    page = rep_client.get(f"/leads/{lead.pk}/").content.decode()
+    for text in ["Kavya Nair", "+91 98450 12345", 'href="tel:+919845012345"', "kavya@example.com",
+                 "Orbit Logistics", "Kochi", "Website", "₹18,00,000", "rep@example.com",
+                 '<span class="tag">enterprise</span>', '<span class="tag">callback</span>',
+                 "Prefers WhatsApp", '<span class="badge badge-contacted" id="lead-status">',
+                 "High priority"]:  # fmt: skip
+        assert text in page, text
+
+
+def timeline(response) -> list[str]:
+    html = response.content.decode().split('id="timeline-entries"')[1].split("</ol>")[0]
+    return re.findall(r'data-kind="(\w+)"', html)
+
+
+def test_timeline_merges_calls_and_activities_newest_first(rep_client, rep, lead):
+    actor = Actor(user=rep)
+    base = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    make_call(lead, called_at=base)
+    lead_add_note(actor=actor, lead=lead, text="A note")
+    lead.activities.filter(kind=ActivityKind.NOTE).update(created_at=base + dt.timedelta(hours=1))
+    make_call(lead, called_at=base + dt.timedelta(hours=2), call_type="Outbound", notes="Later")
+    assert timeline(rep_client.get(f"/leads/{lead.pk}/")) == ["call", "note", "call"]
+
+
+def test_log_a_call_then_see_it_on_the_timeline(rep_client, lead):
+    response = rep_client.post(
+        f"/leads/{lead.pk}/calls/",
+        {"call_type": "Inbound", "duration": "2:05", "outcome": "", "notes": "Wants a quote"},
+        follow=True,
+    )
+    assert response.redirect_chain == [(f"/leads/{lead.pk}/#timeline", 302)]
+    assert messages_shown(response) == ["Call logged: inbound, 2m 05s, Completed."]
+    call = CallLog.objects.get()
+    assert (call.call_type, call.duration_seconds, call.outcome) == ("Inbound", 125, "Completed")
+    assert timeline(response) == ["call"]
+    page = response.content.decode()
+    assert "2m 05s" in page
+    assert "Wants a quote" in page
+
+
+def test_a_call_of_zero_seconds_is_missed_unless_told_otherwise(rep_client, lead):
+    rep_client.post(f"/leads/{lead.pk}/calls/", {"call_type": "Outbound", "duration": "0"})
+    rep_client.post(
+        f"/leads/{lead.pk}/calls/",
+        {"call_type": "Outbound", "duration": "0", "outcome": "Busy"},
+    )
+    assert list(CallLog.objects.order_by("created_at").values_list("outcome", flat=True)) == [
+        "Missed", "Busy",
+    ]  # fmt: skip
+
+
+def test_a_call_time_is_read_as_ist(rep_client, lead):
+    rep_client.post(
+        f"/leads/{lead.pk}/calls/",
+        {"call_type": "Inbound", "duration": "30", "called_at": "2025-01-02T01:30"},
+    )
+    assert CallLog.objects.get().called_at == dt.datetime(2025, 1, 1, 20, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"duration": "soon"}, "duration", "Enter seconds (90) or minutes:seconds (1:30)."),
+        ({"duration": "1:75"}, "duration", "Seconds after the colon must be below 60."),
+        ({"duration": ""}, "duration", "This field is required."),
+        ({"call_type": "Carrier pigeon"}, "call_type",
+         "Select a valid choice. Carrier pigeon is not one of the available choices."),
+        ({"called_at": "yesterday"}, "called_at", "Enter a valid date/time."),
+    ],
+)  # fmt: skip
+def test_an_invalid_call_is_shown_next_to_its_field(rep_client, lead, data, field, message):
+    response = rep_client.post(
+        f"/leads/{lead.pk}/calls/", {"call_type": "Inbound", "duration": "30"} | data
+    )
+    assert response.status_code == 400
+    assert field_errors(response) == {field: [message]}
+    assert not CallLog.objects.exists()
+
+
+def test_add_a_note(rep_client, rep, lead):
+    response = rep_client.post(f"/leads/{lead.pk}/notes/", {"text": "  Call after 5 pm  "},
+                               follow=True)  # fmt: skip
+    assert messages_shown(response) == ["Note added."]
+    note = lead.activities.get(kind=ActivityKind.NOTE)
+    assert (note.message, note.actor) == ("Call after 5 pm", rep)
+    assert "Call after 5 pm" in response.content.decode()
+
+
+def test_an_empty_note_is_an_error(rep_client, lead):
+    response = rep_client.post(f"/leads/{lead.pk}/notes/", {"text": "   "})
+    assert field_errors(response) == {"text": ["This field is required."]}
+
+
+def test_change_status(rep_client, lead):
+    response = rep_client.post(f"/leads/{lead.pk}/status/", {"status": "Won"}, follow=True)
+    assert messages_shown(response) == ["Status changed to Won."]
+    lead.refresh_from_db()
+    assert lead.status == "Won"
+    entry = lead.activities.get(kind=ActivityKind.STATUS_CHANGED)
+    assert entry.message == "Status Contacted → Won."
+    response = rep_client.post(f"/leads/{lead.pk}/status/", {"status": "Won"}, follow=True)
+    assert messages_shown(response) == ["The status already was Won."]
+
+
+def test_an_unknown_status_is_an_error(rep_client, lead):
+    response = rep_client.post(f"/leads/{lead.pk}/status/", {"status": "Sold"})
+    assert response.status_code == 400
+    assert "status" in field_errors(response)
+
+
+def test_a_long_timeline_is_cut_with_a_link_to_all_of_it(rep_client, lead):
+    for minute in range(105):
+        make_call(lead, called_at=dt.datetime(2025, 1, 1, 0, minute % 60, tzinfo=dt.UTC)
+                  + dt.timedelta(hours=minute // 60))  # fmt: skip
+    response = rep_client.get(f"/leads/{lead.pk}/")
+    assert len(timeline(response)) == 100
+    assert "Show the whole timeline" in response.content.decode()
+    assert len(timeline(rep_client.get(f"/leads/{lead.pk}/", {"timeline": "all"}))) == 105

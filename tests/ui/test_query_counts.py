@@ -1,0 +1,75 @@
+"""Each main page runs a fixed number of queries, however many rows it shows: no N+1.
+Two of the queries on every page are Django's own (the session and the user)."""
+
+import pytest
+from django.utils import timezone
+
+from audit.services import Actor
+from leads.services import lead_add_note
+from tests.factories import make_call, make_lead, make_user
+
+pytestmark = pytest.mark.django_db
+
+ROWS = 200  # the largest page size the lists offer
+
+
+@pytest.fixture
+def busy_rep(rep):
+    """A rep with ROWS leads (tags, values, other assignees' leads around) and ROWS calls."""
+    other = make_user()
+    leads = [
+        make_lead(name=f"Lead {n}", status=["New", "Won"][n % 2], source=f"S{n % 9}",
+                  tags=["hot", "vip"], deal_value=1000, assigned_to=rep if n % 4 else other)
+        for n in range(ROWS + ROWS // 3 + 4)  # the rep gets three in four: 202
+    ]  # fmt: skip
+    now = timezone.now()
+    for n in range(ROWS):
+        make_call(leads[1 + n % 3 * 4 if n % 3 else 1], duration_seconds=n % 2 * 60,
+                  outcome="Missed" if n % 2 == 0 else "Completed", called_at=now)  # fmt: skip
+    return leads
+
+
+@pytest.mark.parametrize(("who", "limit"), [("rep", 10), ("admin", 10)])
+def test_home(rep_client, admin_client, busy_rep, django_assert_max_num_queries, who, limit):
+    client = rep_client if who == "rep" else admin_client
+    with django_assert_max_num_queries(limit):
+        assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize(("who", "limit"), [("rep", 5), ("admin", 6)])
+def test_leads_list(rep_client, admin_client, busy_rep, django_assert_max_num_queries, who, limit):
+    client = rep_client if who == "rep" else admin_client
+    with django_assert_max_num_queries(limit):
+        response = client.get("/leads/", {"per_page": ROWS, "q": "Lead", "sort": "name"})
+    assert response.content.decode().count('class="lead-link"') == ROWS
+
+
+def test_lead_detail_with_200_calls(rep, rep_client, django_assert_max_num_queries):
+    lead = make_lead(name="Busy", assigned_to=rep)
+    for _ in range(ROWS):
+        make_call(lead)
+        lead_add_note(actor=Actor(user=rep), lead=lead, text="note")
+    with django_assert_max_num_queries(6):
+        response = rep_client.get(f"/leads/{lead.pk}/", {"timeline": "all"})
+    assert response.content.decode().count('data-kind="') == 2 * ROWS
+
+
+@pytest.mark.parametrize(("who", "limit"), [("rep", 4), ("admin", 4)])
+def test_calls_list(rep_client, admin_client, busy_rep, django_assert_max_num_queries, who, limit):
+    client = rep_client if who == "rep" else admin_client
+    with django_assert_max_num_queries(limit):
+        response = client.get("/calls/", {"per_page": ROWS})
+    assert response.content.decode().count('class="lead-link"') == ROWS
+
+
+def test_calls_list_of_one_lead(rep, rep_client, busy_rep, django_assert_max_num_queries):
+    with django_assert_max_num_queries(5):
+        response = rep_client.get("/calls/", {"per_page": ROWS, "lead": busy_rep[1].pk})
+    assert response.status_code == 200
+
+
+def test_export(rep_client, admin_client, busy_rep, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        response = admin_client.get("/leads/export.csv")
+        lines = b"".join(response.streaming_content).decode().splitlines()
+    assert len(lines) == 1 + len(busy_rep)

@@ -1,0 +1,342 @@
+"""Forms for the sales pages. They check the shape of what a person typed (the same checks as
+the API's serializers) and hand clean values to the services, which own every business rule."""
+
+import datetime as dt
+import re
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from calls.models import CallOutcome, CallType
+from crm.dates import ist_midnight
+from crm.errors import ServiceError
+from leads.models import Lead, LeadPriority, LeadStatus
+from leads.normalization import InvalidPhone, normalize_phone
+from leads.serializers import MAX_TAGS
+
+MAX_TAG_LENGTH = 50  # the API's tag limit
+MAX_DURATION_SECONDS = 2_147_483_647  # the API's limit (PositiveIntegerField)
+PAGE_SIZES = (25, 50, 100, 200)
+UNASSIGNED = "none"
+
+
+def show_service_error(form: forms.Form, error: ServiceError) -> None:
+    """Put a service's refusal next to the field it names, or above the form."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+# --- Lists ----------------------------------------------------------------------------------
+
+
+class DateWindowMixin:
+    """from_date/to_date are IST days, both inclusive and both optional (the API's meaning)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("from_date"), cleaned.get("to_date")
+        if start and end and start > end:
+            self.add_error("from_date", f"From ({start}) is after To ({end}).")
+            cleaned.pop("to_date")  # the window as a whole is invalid: filter by neither end
+        return cleaned
+
+    def date_window(self, field: str) -> Q:
+        query = Q()
+        if start := self.cleaned_data.get("from_date"):
+            query &= Q(**{f"{field}__gte": ist_midnight(start)})
+        if end := self.cleaned_data.get("to_date"):
+            query &= Q(**{f"{field}__lt": ist_midnight(end + dt.timedelta(days=1))})
+        return query
+
+
+class ListForm(forms.Form):
+    """Filters read from the query string. The form validates itself on creation: an invalid
+    filter is reported next to its field and left out, while the valid ones still apply."""
+
+    filter_names: tuple[str, ...] = ()
+    sort_choices: tuple[str, ...] = ()
+    default_sort = ""
+
+    per_page = forms.TypedChoiceField(
+        label="Per page", coerce=int, required=False, choices=[(n, n) for n in PAGE_SIZES]
+    )
+    default_page_size = 50
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, data):
+        if not data.get("per_page"):
+            data = data.copy()
+            data["per_page"] = str(self.default_page_size)
+        super().__init__(data)
+        self.customize()
+        self.is_valid()
+
+    def customize(self) -> None:
+        """Adjust fields (choices from the database) before validation."""
+
+    @property
+    def page_size(self) -> int:
+        return self.cleaned_data.get("per_page") or self.default_page_size
+
+    @property
+    def sort_value(self) -> str:
+        sort = self.cleaned_data.get("sort")
+        return sort if sort in self.sort_choices else self.default_sort
+
+    @property
+    def active_filters(self) -> int:
+        return sum(1 for name in self.filter_names if self.cleaned_data.get(name))
+
+
+class LeadFilterForm(DateWindowMixin, ListForm):
+    filter_names = ("q", "status", "priority", "source", "assigned_to", "from_date", "to_date")
+    sort_choices = ("-created", "created", "name", "-name", "status", "-status")
+    default_sort = "-created"
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Name, phone, email or company"}
+        ),
+    )
+    status = forms.ChoiceField(required=False, choices=[("", "Any"), *LeadStatus.choices])
+    priority = forms.ChoiceField(required=False, choices=[("", "Any"), *LeadPriority.choices])
+    source = forms.ChoiceField(required=False)
+    assigned_to = forms.ChoiceField(label="Assigned to", required=False)
+    from_date = forms.DateField(label="Created from", required=False, widget=_date_input())
+    to_date = forms.DateField(label="Created to", required=False, widget=_date_input())
+
+    field_order = ["q", "status", "priority", "source", "assigned_to", "from_date", "to_date"]
+
+    def __init__(self, data, *, user: User, sources: list[str]):
+        self.user, self.sources = user, sources
+        super().__init__(data)
+
+    def customize(self) -> None:
+        sources = list(self.sources)
+        wanted = (self.data.get("source") or "")[:100]
+        if wanted and wanted not in sources:
+            sources.append(wanted)  # a saved link to a source this user has no leads from
+        self.fields["source"].choices = [("", "Any"), *((s, s) for s in sources)]
+        if self.user.is_admin:
+            users = User.objects.filter(is_active=True).order_by("email").values_list("email")
+            self.fields["assigned_to"].choices = [
+                ("", "Anyone"), (UNASSIGNED, "Unassigned"), *((e, e) for (e,) in users)
+            ]  # fmt: skip
+        else:
+            del self.fields["assigned_to"]  # a rep sees only their own leads anyway
+
+    def apply(self, leads: QuerySet) -> QuerySet:
+        data = self.cleaned_data
+        if text := (data.get("q") or "").strip():
+            leads = leads.search(text)
+        for name in ("status", "priority", "source"):
+            if data.get(name):
+                leads = leads.filter(**{name: data[name]})
+        if assignee := data.get("assigned_to"):
+            if assignee == UNASSIGNED:
+                leads = leads.filter(assigned_to__isnull=True)
+            else:
+                leads = leads.filter(assigned_to__email=assignee)
+        return leads.filter(self.date_window("created_at"))
+
+
+class CallFilterForm(DateWindowMixin, ListForm):
+    filter_names = ("lead", "call_type", "outcome", "from_date", "to_date")
+    lead = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    call_type = forms.ChoiceField(
+        label="Type", required=False, choices=[("", "Any"), *CallType.choices]
+    )
+    outcome = forms.ChoiceField(required=False, choices=[("", "Any"), *CallOutcome.choices])
+    from_date = forms.DateField(label="From", required=False, widget=_date_input())
+    to_date = forms.DateField(label="To", required=False, widget=_date_input())
+
+    field_order = ["call_type", "outcome", "from_date", "to_date"]
+
+    def apply(self, calls: QuerySet) -> QuerySet:
+        data = self.cleaned_data
+        if data.get("lead"):
+            calls = calls.filter(lead_id=data["lead"])
+        for name in ("call_type", "outcome"):
+            if data.get(name):
+                calls = calls.filter(**{name: data[name]})
+        return calls.filter(self.date_window("called_at"))
+
+
+# --- Leads ----------------------------------------------------------------------------------
+
+
+class LeadForm(forms.Form):
+    """New or edit. A new lead is sent to lead_upsert with only what the rep filled in, so a
+    merge keeps the existing lead's other fields (as an API request that omits them would)."""
+
+    name = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    phone = forms.CharField(
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "placeholder": "+91 98765 43210"}),
+        help_text="Phone or email is required. Numbers without a country code are Indian.",
+    )
+    email = forms.EmailField(max_length=254, required=False)
+    company = forms.CharField(max_length=200, required=False)
+    city = forms.CharField(max_length=100, required=False)
+    source = forms.CharField(
+        max_length=100,
+        widget=forms.TextInput(attrs={"list": "source-options", "placeholder": "e.g. Referral"}),
+    )
+    status = forms.ChoiceField(choices=LeadStatus.choices, initial=LeadStatus.NEW)
+    priority = forms.ChoiceField(choices=LeadPriority.choices, initial=LeadPriority.MEDIUM)
+    tags = forms.CharField(
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "hot, callback"}),
+        help_text="Comma separated.",
+    )
+    deal_value = forms.DecimalField(
+        label="Deal value (INR)",
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
+    )
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    assigned_to = forms.ModelChoiceField(
+        label="Assigned to",
+        queryset=User.objects.filter(is_active=True).order_by("email"),
+        required=False,
+        empty_label="Unassigned",
+    )
+
+    def __init__(self, data=None, *, user: User, lead: Lead | None = None):
+        initial = None
+        if lead is not None:
+            initial = {name: getattr(lead, name) for name in self.base_fields}
+            initial["tags"] = ", ".join(lead.tags)
+            initial["assigned_to"] = lead.assigned_to_id
+        super().__init__(data, initial=initial)
+        if not user.is_admin:
+            # A rep's leads are theirs: the service assigns them, and a rep may not reassign.
+            del self.fields["assigned_to"]
+        elif lead is not None and lead.assigned_to_id:
+            # Keep a deactivated assignee selectable, or saving any edit would unassign the lead.
+            self.fields["assigned_to"].queryset = User.objects.filter(
+                Q(is_active=True) | Q(pk=lead.assigned_to_id)
+            ).order_by("email")
+
+    def clean_phone(self) -> str | None:
+        phone = self.cleaned_data["phone"].strip()
+        if not phone:
+            return None
+        try:
+            normalize_phone(phone)
+        except InvalidPhone as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return phone
+
+    def clean_email(self) -> str | None:
+        return self.cleaned_data["email"].strip() or None
+
+    def clean_tags(self) -> list[str]:
+        tags = [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
+        if len(tags) > MAX_TAGS:
+            raise forms.ValidationError(f"At most {MAX_TAGS} tags.")
+        if too_long := [tag for tag in tags if len(tag) > MAX_TAG_LENGTH]:
+            raise forms.ValidationError(
+                f"Tags are at most {MAX_TAG_LENGTH} characters: “{too_long[0][:20]}…”."
+            )
+        return tags
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            "phone" in cleaned
+            and "email" in cleaned
+            and not cleaned["phone"]
+            and not cleaned["email"]
+        ):
+            self.add_error("phone", "Provide a phone or an email (or both).")
+        return cleaned
+
+    def upsert_fields(self) -> dict[str, Any]:
+        """What the rep filled in; status and priority only when changed from their defaults."""
+        fields = {}
+        for name, value in self.cleaned_data.items():
+            if name in ("status", "priority"):
+                if name in self.changed_data:
+                    fields[name] = value
+            elif value not in (None, "", []):
+                fields[name] = value
+        return fields
+
+    def update_fields(self) -> dict[str, Any]:
+        """Every field: a field emptied on the edit form is cleared on the lead."""
+        fields = dict(self.cleaned_data)
+        for name in ("company", "city", "notes"):
+            fields[name] = fields[name].strip() or None
+        return fields
+
+
+# --- Quick actions on a lead ----------------------------------------------------------------
+
+
+class CallLogForm(forms.Form):
+    call_type = forms.ChoiceField(label="Type", choices=CallType.choices, initial=CallType.OUTBOUND)
+    duration = forms.CharField(
+        max_length=20,
+        initial="0",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "2:30"}),
+        help_text="Seconds, or m:ss. 0 = missed.",
+    )
+    outcome = forms.ChoiceField(
+        required=False,
+        choices=[("", "Auto: Missed if 0 s, else Completed"), *CallOutcome.choices],
+    )
+    called_at = forms.DateTimeField(
+        label="When (IST)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave empty for now.",
+    )
+    notes = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean_duration(self) -> int:
+        text = self.cleaned_data["duration"].strip()
+        match = re.fullmatch(r"(?:(\d{1,7}):)?(\d{1,10})", text)
+        if not match:
+            raise forms.ValidationError("Enter seconds (90) or minutes:seconds (1:30).")
+        minutes, seconds = int(match[1] or 0), int(match[2])
+        if match[1] and seconds >= 60:
+            raise forms.ValidationError("Seconds after the colon must be below 60.")
+        total = minutes * 60 + seconds
+        if total > MAX_DURATION_SECONDS:
+            raise forms.ValidationError("That is longer than any call.")
+        return total
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "call_type": data["call_type"],
+            "duration_seconds": data["duration"],
+            "outcome": data["outcome"] or None,
+            "notes": data["notes"].strip() or None,
+            "called_at": data["called_at"],
+        }
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label="Note", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), strip=True
+    )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label="Move to", choices=LeadStatus.choices)

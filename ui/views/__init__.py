@@ -1,0 +1,1 @@
+"""The sales pages, one module per area; URLs in ui/urls.py."""

@@ -1,0 +1,36 @@
+"""What every sales page shares: login, IST display, the acting user, row-level security."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from apikeys.network import request_client_ip
+from audit.services import Actor
+from leads.models import Lead
+
+# Suggestions for a new lead's source, besides the sources already in use.
+COMMON_SOURCES = ("Website", "IVR", "Referral", "Walk-in", "Facebook Ads", "Google Ads")
+
+
+def page(view: Callable) -> Callable:
+    """A sales page: login required. (Times render in IST through
+    ui.middleware.DisplayTimeZoneMiddleware.)"""
+    return wraps(view)(login_required(view))
+
+
+def actor_for(request) -> Actor:
+    return Actor(user=request.user, ip=request_client_ip(request))
+
+
+def visible_lead(request, lead_id) -> Lead:
+    """The lead, if this user may see it; a lead they may not see does not exist (404)."""
+    leads = Lead.objects.visible_to(request.user).select_related("assigned_to")
+    return get_object_or_404(leads, pk=lead_id)
+
+
+def lead_sources(leads: QuerySet) -> list[str]:
+    """The distinct sources among `leads`, for filter choices."""
+    return list(leads.order_by("source").values_list("source", flat=True).distinct())
