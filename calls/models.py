@@ -1,9 +1,25 @@
+import datetime as dt
 import uuid
 
 from django.db import models
 from django.utils import timezone
 
 from leads.models import Lead
+
+MAX_DURATION_SECONDS = 2_147_483_647  # what the column holds
+# A call before this, or more than a day of clock skew in the future, is a typo'd year: it would
+# sort the call out of (or on top of) every list.
+EARLIEST_CALL = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+CLOCK_SKEW = dt.timedelta(days=1)
+
+
+def format_duration(seconds: int) -> str:
+    """125 → "2m 05s"; 0 → "0s"; 3725 → "1h 02m"."""
+    minutes, seconds = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
 
 
 class CallType(models.TextChoices):

@@ -8,9 +8,7 @@ from rest_framework import mixins, status
 from rest_framework.response import Response
 
 from crm.api import APIViewSet, DestroyMixin, RetrieveMixin
-from crm.errors import NotFound
 from crm.schema import RATE_LIMIT_HEADERS, DeletedSerializer, envelope, error_responses
-from leads.models import Lead
 
 from .filters import CallLogFilter
 from .models import CallLog
@@ -81,11 +79,7 @@ class CallLogViewSet(mixins.ListModelMixin, RetrieveMixin, DestroyMixin, APIView
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        fields = dict(serializer.validated_data)
-        lead = Lead.objects.visible_to(request.user).filter(pk=fields.pop("lead_id")).first()
-        if lead is None:
-            raise NotFound("No lead with this id is visible to this key.", field="lead_id")
-        call = call_log(actor=self.actor, lead=lead, **fields)
+        call = call_log(actor=self.actor, **serializer.validated_data)
         return Response(
             {"data": self.get_serializer(call).data},
             status=status.HTTP_201_CREATED,

@@ -3,10 +3,22 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 IST = ZoneInfo("Asia/Kolkata")
 DEFAULT_WINDOW_DAYS = 30
+# Filter days outside these would overflow date arithmetic (a window of 30 days before
+# 0001-01-15, the day after 9999-12-31) and mean nothing for a CRM anyway.
+EARLIEST_DAY = dt.date(1900, 1, 1)
+LATEST_DAY = dt.date(9998, 12, 31)
+
+
+def validate_day(day: dt.date) -> None:
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValidationError(
+            f"Must be between {EARLIEST_DAY} and {LATEST_DAY}.", code="out_of_range"
+        )
 
 
 def ist_today() -> dt.date:

@@ -26,6 +26,8 @@ class LeadPriority(models.TextChoices):
 
 
 DEFAULT_SOURCE = "API"
+MAX_TAGS = 50
+MAX_TAG_LENGTH = 50
 
 
 _PHONE_LIKE = re.compile(r"\+?\d{4,}")
@@ -108,6 +110,11 @@ class Lead(models.Model):
             models.CheckConstraint(
                 condition=models.Q(priority__in=LeadPriority.values), name="lead_priority_valid"
             ),
+            models.CheckConstraint(
+                condition=models.Q(phone_e164__isnull=False) | models.Q(email_key__isnull=False),
+                name="lead_has_phone_or_email",
+            ),
+            models.CheckConstraint(condition=~models.Q(name=""), name="lead_name_not_empty"),
         ]
         indexes = [
             # Lists are newest first, filtered by a created_at window plus at most a few equality
@@ -157,6 +164,11 @@ class Activity(models.Model):
     class Meta:
         verbose_name_plural = "activities"
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ActivityKind.values), name="activity_kind_valid"
+            ),
+        ]
         indexes = [models.Index(fields=["lead", "-created_at"], name="activity_lead_created_idx")]
 
     def __str__(self) -> str:

@@ -1,5 +1,5 @@
 """Lead business rules: create-or-merge (dedup on phone and email), edits, notes, deletion.
-The API and the browser UI both call these, so they cannot disagree."""
+The API, the browser UI and the admin all call these, so they cannot disagree."""
 
 import logging
 from dataclasses import dataclass
@@ -10,9 +10,9 @@ from django.db.models import Q
 
 from accounts.models import User
 from audit.services import Actor, audit_record
-from crm.errors import Conflict, Forbidden
+from crm.errors import Conflict, Forbidden, NotFound, ServiceError
 
-from .models import Activity, ActivityKind, Lead
+from .models import MAX_TAGS, Activity, ActivityKind, Lead
 from .normalization import normalize_email, normalize_phone
 
 logger = logging.getLogger(__name__)
@@ -23,6 +23,7 @@ EDITABLE_FIELDS = (
     "deal_value", "notes", "assigned_to",
 )  # fmt: skip
 _UPSERT_ATTEMPTS = 3
+HIDDEN_DUPLICATE = "A lead with this phone or email already exists and is not assigned to you."
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ class UpsertResult:
 
 
 def merge_tags(existing: list[str], new: list[str]) -> list[str]:
-    """Union keeping first-seen order; tags differing only in case count as one."""
+    """Union keeping first-seen order; tags differing only in case count as one. A lead has at
+    most MAX_TAGS tags, however many merges add to it."""
     merged: list[str] = []
     seen: set[str] = set()
     for tag in [*existing, *new]:
@@ -40,7 +42,16 @@ def merge_tags(existing: list[str], new: list[str]) -> list[str]:
         if tag and tag.casefold() not in seen:
             seen.add(tag.casefold())
             merged.append(tag)
+    if len(merged) > MAX_TAGS:
+        message = f"A lead has at most {MAX_TAGS} tags; this would make {len(merged)}."
+        raise ServiceError(message, "tags")
     return merged
+
+
+def check_contact(phone: str | None, email: str | None) -> None:
+    """A lead is reachable: it has a phone or an email (the database checks it too)."""
+    if not phone and not email:
+        raise ServiceError("Provide a phone or an email (or both).", "phone")
 
 
 def lead_upsert(*, actor: Actor, fields: dict[str, Any]) -> UpsertResult:
@@ -56,6 +67,7 @@ def lead_upsert(*, actor: Actor, fields: dict[str, Any]) -> UpsertResult:
     the loser's insert fails, and it retries as a merge.
     """
     fields = {name: value for name, value in fields.items() if name in EDITABLE_FIELDS}
+    check_contact(fields.get("phone"), fields.get("email"))
     _check_assignment(actor, fields)
     phone_key = normalize_phone(fields["phone"]) if fields.get("phone") else None
     email_key = normalize_email(fields["email"]) if fields.get("email") else None
@@ -67,12 +79,8 @@ def lead_upsert(*, actor: Actor, fields: dict[str, Any]) -> UpsertResult:
                 target = by_phone or by_email
                 if target is None:
                     return UpsertResult(_create(actor, fields), created=True)
-                if not actor.user.is_admin and target.assigned_to_id != actor.user.pk:
-                    raise Conflict(
-                        "A lead with this phone or email already exists and is assigned to "
-                        "someone else.",
-                        field="phone" if by_phone else "email",
-                    )
+                if not _can_see(actor, target):
+                    raise Conflict(HIDDEN_DUPLICATE)
                 if by_email is not None and by_email.pk != target.pk:
                     fields = {k: v for k, v in fields.items() if k != "email"}
                 _merge(actor, target, fields)
@@ -86,13 +94,18 @@ def lead_upsert(*, actor: Actor, fields: dict[str, Any]) -> UpsertResult:
     raise AssertionError("unreachable")
 
 
+def _can_see(actor: Actor, lead: Lead) -> bool:
+    return actor.user.is_admin or lead.assigned_to_id == actor.user.pk
+
+
 def _check_assignment(actor: Actor, fields: dict[str, Any]) -> None:
+    """A sales rep's leads are theirs: they cannot assign to anyone else, and "nobody" (null)
+    means themselves, or the lead would vanish from their view."""
     if actor.user.is_admin or "assigned_to" not in fields:
         return
     assignee = fields["assigned_to"]
     if assignee is not None and assignee.pk != actor.user.pk:
         raise Forbidden("Sales reps can assign leads only to themselves.", "assigned_to")
-    # A rep's lead stays theirs: null means "me", otherwise it would vanish from their view.
     fields["assigned_to"] = actor.user
 
 
@@ -112,9 +125,8 @@ def _matches(phone_key: str | None, email_key: str | None) -> tuple[Lead | None,
 
 
 def _create(actor: Actor, fields: dict[str, Any]) -> Lead:
-    values = dict(fields)
-    values["tags"] = merge_tags([], values.get("tags") or [])
-    if not actor.user.is_admin and values.get("assigned_to") is None:
+    values = {**fields, "tags": merge_tags([], fields.get("tags") or [])}
+    if not actor.user.is_admin:
         values["assigned_to"] = actor.user
     lead = Lead(**values)
     lead.save(force_insert=True)
@@ -123,8 +135,9 @@ def _create(actor: Actor, fields: dict[str, Any]) -> Lead:
 
 
 def _merge(actor: Actor, lead: Lead, fields: dict[str, Any]) -> None:
-    changes = _apply(lead, fields)
+    changes = _apply(lead, fields, union_tags=True)
     if changes:
+        check_contact(lead.phone, lead.email)
         lead.save()
     summary = _describe(changes) if changes else "no fields changed"
     _record(
@@ -133,12 +146,13 @@ def _merge(actor: Actor, lead: Lead, fields: dict[str, Any]) -> None:
     )  # fmt: skip
 
 
-def _apply(lead: Lead, fields: dict[str, Any]) -> dict[str, list]:
-    """Set `fields` on `lead`; returns {field: [old, new]} for what actually changed."""
+def _apply(lead: Lead, fields: dict[str, Any], *, union_tags: bool) -> dict[str, list]:
+    """Set `fields` on `lead`; returns {field: [old, new]} for what actually changed. Tags are
+    added to the lead's (a merge) or replace them (an edit)."""
     changes: dict[str, list] = {}
     for name, value in fields.items():
         if name == "tags":
-            value = merge_tags(lead.tags, value or [])
+            value = merge_tags(lead.tags if union_tags else [], value or [])
         old = getattr(lead, name)
         if old != value:
             changes[name] = [_plain(old), _plain(value)]
@@ -173,41 +187,62 @@ def _record(
     audit_record(actor=actor, action=action, obj=lead, changes=changes)
 
 
+def _locked(actor: Actor, lead_id) -> Lead:
+    """The lead, locked for this transaction, if it still exists and the actor may see it."""
+    lead = Lead.objects.visible_to(actor.user).select_for_update().filter(pk=lead_id).first()
+    if lead is None:
+        raise NotFound("This lead does not exist (any more).", "lead_id")
+    return lead
+
+
 def lead_update(*, actor: Actor, lead: Lead, fields: dict[str, Any]) -> dict[str, list]:
-    """Edit a lead the actor can see (the UI's edit form and quick actions). Tags given here
-    replace the lead's tags. A phone or email that belongs to another lead is a Conflict."""
+    """Edit a lead the actor can see (the UI's edit form and quick actions, the admin). Tags
+    given here replace the lead's tags. A phone or email that belongs to another lead is a
+    Conflict. Returns what changed, as {field: [old, new]}."""
     fields = {name: value for name, value in fields.items() if name in EDITABLE_FIELDS}
     _check_assignment(actor, fields)
     try:
         with transaction.atomic():
-            lead = Lead.objects.select_for_update().get(pk=lead.pk)
-            changes = _apply(lead, {k: v for k, v in fields.items() if k != "tags"})
-            if "tags" in fields:
-                tags = merge_tags([], fields["tags"] or [])
-                if tags != lead.tags:
-                    changes["tags"] = [lead.tags, tags]
-                    lead.tags = tags
+            lead = _locked(actor, lead.pk)
+            changes = _apply(lead, fields, union_tags=False)
             if not changes:
                 return changes
+            check_contact(lead.phone, lead.email)
             lead.save()
-            if "status" in changes:
-                old, new = changes["status"]
-                _record(actor, lead, ActivityKind.STATUS_CHANGED, f"Status {old} → {new}.",
-                        "lead.status", {"status": changes["status"]})  # fmt: skip
-            others = {k: v for k, v in changes.items() if k != "status"}
-            if others:
-                _record(actor, lead, ActivityKind.UPDATED, f"Edited: {_describe(others)}.",
-                        "lead.update", others)  # fmt: skip
+            _record_edit(actor, lead, changes)
             return changes
     except IntegrityError:
-        raise Conflict(
-            "Another lead already has this phone or email.",
-            field="phone" if "phone" in fields else "email",
-        ) from None
+        field = _taken_key(lead)
+        raise Conflict(f"Another lead already has this {field}.", field) from None
+
+
+def _record_edit(actor: Actor, lead: Lead, changes: dict[str, list]) -> None:
+    """One timeline entry per kind of change: status and assignment get their own."""
+    rest = dict(changes)
+    if status := rest.pop("status", None):
+        message = f"Status {status[0]} → {status[1]}."
+        _record(
+            actor, lead, ActivityKind.STATUS_CHANGED, message, "lead.status", {"status": status}
+        )
+    if assignee := rest.pop("assigned_to", None):
+        message = f"Assigned to {assignee[1] or 'nobody'} (was {assignee[0] or 'nobody'})."
+        changes = {"assigned_to": assignee}
+        _record(actor, lead, ActivityKind.ASSIGNED, message, "lead.assign", changes)
+    if rest:
+        message = f"Edited: {_describe(rest)}."
+        _record(actor, lead, ActivityKind.UPDATED, message, "lead.update", rest)
+
+
+def _taken_key(lead: Lead) -> str:
+    """Which of the lead's dedup keys another lead holds: the field to blame for a conflict."""
+    phone = normalize_phone(lead.phone) if lead.phone else None
+    others = Lead.objects.exclude(pk=lead.pk)
+    return "phone" if phone and others.filter(phone_e164=phone).exists() else "email"
 
 
 def lead_add_note(*, actor: Actor, lead: Lead, text: str) -> Activity:
     with transaction.atomic():
+        lead = _locked(actor, lead.pk)
         note = Activity.objects.create(
             lead=lead, kind=ActivityKind.NOTE, message=text, actor=actor.user
         )
@@ -217,8 +252,9 @@ def lead_add_note(*, actor: Actor, lead: Lead, text: str) -> Activity:
 
 def lead_delete(*, actor: Actor, lead: Lead) -> None:
     """Delete the lead with its call logs and timeline, in one transaction; the audit log keeps
-    a record of what was deleted."""
+    a record of what was deleted. A lead deleted meanwhile by someone else is a NotFound."""
     with transaction.atomic():
+        lead = _locked(actor, lead.pk)
         audit_record(
             actor=actor,
             action="lead.delete",

@@ -9,15 +9,12 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from calls.models import CallOutcome, CallType
-from crm.dates import ist_midnight
+from calls.models import MAX_DURATION_SECONDS, CallOutcome, CallType
+from crm.dates import ist_midnight, validate_day
 from crm.errors import ServiceError
-from leads.models import Lead, LeadPriority, LeadStatus
+from leads.models import MAX_TAG_LENGTH, MAX_TAGS, Lead, LeadPriority, LeadStatus
 from leads.normalization import InvalidPhone, normalize_phone
-from leads.serializers import MAX_TAGS
 
-MAX_TAG_LENGTH = 50  # the API's tag limit
-MAX_DURATION_SECONDS = 2_147_483_647  # the API's limit (PositiveIntegerField)
 PAGE_SIZES = (25, 50, 100, 200)
 UNASSIGNED = "none"
 
@@ -29,6 +26,16 @@ def show_service_error(form: forms.Form, error: ServiceError) -> None:
 
 def _date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DayField(forms.DateField):
+    """An optional day filter, picked with the browser's date input, within the years any date
+    arithmetic here can handle."""
+
+    default_validators = [validate_day]
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, widget=_date_input(), **kwargs)
 
 
 # --- Lists ----------------------------------------------------------------------------------
@@ -110,8 +117,8 @@ class LeadFilterForm(DateWindowMixin, ListForm):
     priority = forms.ChoiceField(required=False, choices=[("", "Any"), *LeadPriority.choices])
     source = forms.ChoiceField(required=False)
     assigned_to = forms.ChoiceField(label="Assigned to", required=False)
-    from_date = forms.DateField(label="Created from", required=False, widget=_date_input())
-    to_date = forms.DateField(label="Created to", required=False, widget=_date_input())
+    from_date = DayField(label="Created from")
+    to_date = DayField(label="Created to")
 
     field_order = ["q", "status", "priority", "source", "assigned_to", "from_date", "to_date"]
 
@@ -155,8 +162,8 @@ class CallFilterForm(DateWindowMixin, ListForm):
         label="Type", required=False, choices=[("", "Any"), *CallType.choices]
     )
     outcome = forms.ChoiceField(required=False, choices=[("", "Any"), *CallOutcome.choices])
-    from_date = forms.DateField(label="From", required=False, widget=_date_input())
-    to_date = forms.DateField(label="To", required=False, widget=_date_input())
+    from_date = DayField(label="From")
+    to_date = DayField(label="To")
 
     field_order = ["call_type", "outcome", "from_date", "to_date"]
 
@@ -252,17 +259,6 @@ class LeadForm(forms.Form):
                 f"Tags are at most {MAX_TAG_LENGTH} characters: “{too_long[0][:20]}…”."
             )
         return tags
-
-    def clean(self):
-        cleaned = super().clean()
-        if (
-            "phone" in cleaned
-            and "email" in cleaned
-            and not cleaned["phone"]
-            and not cleaned["email"]
-        ):
-            self.add_error("phone", "Provide a phone or an email (or both).")
-        return cleaned
 
     def upsert_fields(self) -> dict[str, Any]:
         """What the rep filled in; status and priority only when changed from their defaults."""

@@ -122,3 +122,21 @@ def test_merging_an_identical_request_changes_nothing_but_still_answers_200(admi
     again = admin_api.post_json(LEADS, {"name": "A", "phone": "9876543210"})
     assert again.status_code == 200
     assert again.json()["data"] == first
+
+
+def test_merges_cannot_grow_tags_past_the_cap(admin_api):
+    create(admin_api, name="A", phone="9876543210", tags=[f"a{i}" for i in range(40)])
+    response = admin_api.post_json(
+        LEADS, {"name": "A", "phone": "9876543210", "tags": [f"b{i}" for i in range(20)]}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "tags"
+    assert len(Lead.objects.get().tags) == 40
+
+
+def test_a_merge_cannot_leave_a_lead_without_phone_and_email(admin_api):
+    create(admin_api, name="A", phone="9876543210")
+    response = admin_api.post_json(LEADS, {"name": "A", "phone": "9876543210", "email": None})
+    assert response.status_code == 200  # clearing the email is fine: the phone remains
+    lead = Lead.objects.get()
+    assert lead.phone_e164 == "+919876543210"

@@ -90,6 +90,10 @@ def test_to_date_alone_starts_30_days_before_it(admin_api):
         ({"to_date": ""}, "to_date"),
         ({"source": " "}, "source"),
         ({"limit": ""}, "limit"),
+        ({"from_date": "0001-01-01"}, "from_date"),
+        ({"to_date": "0001-01-15"}, "to_date"),
+        ({"to_date": "9999-12-31"}, "to_date"),
+        ({"from_date": "２０２６-11-01"}, "from_date"),
     ],
 )
 def test_bad_filters_are_400_naming_the_parameter(admin_api, params, field):

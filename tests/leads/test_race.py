@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from audit.models import AuditLog
 from leads.models import Lead
 from tests.factories import make_key
 
@@ -64,3 +65,43 @@ def test_phone_and_email_races_across_two_leads_never_500(live_server, admin_key
     assert all(r.status_code in (200, 201) for r in responses), [r.text for r in responses]
     assert 1 <= Lead.objects.count() <= 2
     assert Lead.objects.filter(email_key="shared@example.com").count() == 1
+
+
+def test_logging_calls_while_the_lead_is_deleted_never_500s(live_server, admin_key):
+    headers = {"Authorization": f"Bearer {admin_key}"}
+    for _ in range(3):
+        lead = Lead.objects.create(name="Doomed", phone="+919876522222")
+        call = {"lead_id": str(lead.pk), "call_type": "Inbound", "duration_seconds": 5}
+        requests_to_send = [("DELETE", f"/api/v1/leads/{lead.pk}", None)]
+        requests_to_send += [("POST", "/api/v1/call-logs", call)] * (PARALLEL - 1)
+        barrier = threading.Barrier(PARALLEL)
+
+        def send(request, barrier=barrier):
+            method, path, body = request
+            session = requests.Session()
+            barrier.wait()
+            return session.request(
+                method, live_server.url + path, json=body, headers=headers, timeout=60
+            )
+
+        with ThreadPoolExecutor(PARALLEL) as pool:
+            responses = list(pool.map(send, requests_to_send))
+        assert responses[0].status_code == 200
+        assert {r.status_code for r in responses[1:]} <= {201, 404}, [r.text for r in responses]
+        assert not Lead.objects.filter(pk=lead.pk).exists()
+
+
+def test_parallel_deletes_of_one_lead_succeed_once(live_server, admin_key):
+    lead = Lead.objects.create(name="Once", phone="+919876533333")
+    url = f"{live_server.url}/api/v1/leads/{lead.pk}"
+    barrier = threading.Barrier(6)
+
+    def delete(_):
+        session = requests.Session()
+        barrier.wait()
+        return session.delete(url, headers={"Authorization": f"Bearer {admin_key}"}, timeout=60)
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = sorted(r.status_code for r in pool.map(delete, range(6)))
+    assert statuses == [200, 404, 404, 404, 404, 404]
+    assert AuditLog.objects.filter(action="lead.delete", object_id=str(lead.pk)).count() == 1

@@ -87,7 +87,7 @@ def seed_demo(*, rep, other_rep) -> dict[str, Lead]:
         ("Meera Joshi", "Outbound", 30, "Busy", None, days_ago(1, 10)),
     ]  # fmt: skip
     for name, call_type, seconds, outcome, notes, when in calls:
-        call_log(actor=actor, lead=leads[name], call_type=call_type, duration_seconds=seconds,
+        call_log(actor=actor, lead_id=leads[name].pk, call_type=call_type, duration_seconds=seconds,
                  outcome=outcome, notes=notes, called_at=when)  # fmt: skip
     ananya = leads["Ananya Reddy"]
     note_text = "Decision maker is the CFO, Mr. Rao.\nBudget approved for Q3."

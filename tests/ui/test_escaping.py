@@ -18,7 +18,7 @@ def test_lead_fields_notes_and_calls_are_escaped_on_every_page(rep_client, rep):
                      notes=IMAGE, email="x@example.com", assigned_to=rep)  # fmt: skip
     actor = Actor(user=rep)
     lead_add_note(actor=actor, lead=lead, text=SCRIPT)
-    call_log(actor=actor, lead=lead, call_type="Inbound", duration_seconds=0, notes=IMAGE)
+    call_log(actor=actor, lead_id=lead.pk, call_type="Inbound", duration_seconds=0, notes=IMAGE)
     pages = ["/", "/leads/", f"/leads/?q={IMAGE}", "/calls/", f"/leads/{lead.pk}/",
              f"/leads/{lead.pk}/edit/", f"/leads/{lead.pk}/delete/", "/leads/new/",
              f"/calls/?lead={lead.pk}"]  # fmt: skip

@@ -95,6 +95,10 @@ def test_a_call_time_is_read_as_ist(rep_client, lead):
         ({"call_type": "Carrier pigeon"}, "call_type",
          "Select a valid choice. Carrier pigeon is not one of the available choices."),
         ({"called_at": "yesterday"}, "called_at", "Enter a valid date/time."),
+        ({"called_at": "9999-12-31T23:59"}, "called_at",
+         "Must be between 2000-01-01 and now (a day of clock skew is allowed)."),
+        ({"called_at": "1990-01-01T10:00"}, "called_at",
+         "Must be between 2000-01-01 and now (a day of clock skew is allowed)."),
     ],
 )  # fmt: skip
 def test_an_invalid_call_is_shown_next_to_its_field(rep_client, lead, data, field, message):

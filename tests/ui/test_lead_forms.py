@@ -8,7 +8,7 @@ from audit.models import AuditLog
 from leads.models import ActivityKind, Lead
 from tests.factories import make_lead
 
-from .helpers import field_errors, messages_shown
+from .helpers import field_errors, form_errors, messages_shown
 
 pytestmark = pytest.mark.django_db
 
@@ -75,13 +75,14 @@ def test_a_duplicate_email_matches_case_insensitively(admin_client):
     assert existing.status == "Contacted"
 
 
-def test_a_duplicate_of_a_lead_the_rep_cannot_see_is_a_conflict_on_the_phone(rep_client, other_rep):
+def test_a_duplicate_of_a_lead_the_rep_cannot_see_is_a_conflict(rep_client, other_rep):
     make_lead(name="Sara's lead", phone="+919876543210", assigned_to=other_rep)
     response = rep_client.post("/leads/new/", lead_data())
     assert response.status_code == 400
-    assert field_errors(response)["phone"] == [
-        "A lead with this phone or email already exists and is assigned to someone else."
+    assert form_errors(response) == [
+        "A lead with this phone or email already exists and is not assigned to you."
     ]
+    assert "phone" not in field_errors(response)  # which of the two matched is not revealed
     assert Lead.objects.get().name == "Sara's lead"  # neither merged nor duplicated
     assert "Sara" not in response.content.decode()
 
@@ -180,7 +181,7 @@ def test_editing_to_a_phone_another_lead_has_is_a_conflict_on_the_phone(rep_clie
         f"/leads/{lead.pk}/edit/", lead_data(name="Mine", phone="09811111111")
     )
     assert response.status_code == 400
-    assert field_errors(response) == {"phone": ["Another lead already has this phone or email."]}
+    assert field_errors(response) == {"phone": ["Another lead already has this phone."]}
     lead.refresh_from_db()
     assert lead.phone == "+919822222222"
 
@@ -231,3 +232,14 @@ def test_editing_a_lead_of_a_deactivated_rep_keeps_its_assignee(admin_client, re
     assert (lead.status, lead.assigned_to) == ("Won", rep)
     new_form = admin_client.get("/leads/new/").content.decode()
     assert f'<option value="{rep.pk}">' not in new_form  # not offered for new leads
+
+
+def test_editing_to_an_email_another_lead_has_is_a_conflict_on_the_email(rep_client, rep):
+    make_lead(name="Other", email="taken@example.com", assigned_to=rep)
+    lead = make_lead(name="Mine", phone="+919822222222", source="Referral", assigned_to=rep)
+    response = rep_client.post(
+        f"/leads/{lead.pk}/edit/",
+        lead_data(name="Mine", phone="+919822222222", email="TAKEN@example.com"),
+    )
+    assert response.status_code == 400
+    assert field_errors(response) == {"email": ["Another lead already has this email."]}

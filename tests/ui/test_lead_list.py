@@ -172,3 +172,18 @@ def test_badges_for_status_and_priority(rep_client, team):
     page = rep_client.get("/leads/", {"q": "Priya"}).content.decode()
     assert '<span class="badge badge-won">Won</span>' in page
     assert '<span class="badge badge-medium">Medium</span>' in page
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/leads/", {"from_date": "0001-01-01"}, "from_date"),
+        ("/leads/", {"to_date": "9999-12-31"}, "to_date"),
+        ("/calls/", {"from_date": "0001-01-01", "to_date": "0001-01-02"}, "from_date"),
+    ],
+)
+def test_dates_beyond_any_calendar_we_use_are_errors_not_crashes(rep_client, path, params, field):
+    response = rep_client.get(path, params)
+    assert response.status_code == 200
+    assert field_errors(response)[field] == ["Must be between 1900-01-01 and 9998-12-31."]
+    assert rep_client.get("/leads/export.csv", {"to_date": "9999-12-31"}).status_code == 302

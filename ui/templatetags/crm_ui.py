@@ -5,6 +5,8 @@ from decimal import Decimal
 from django import template
 from django.utils.text import slugify
 
+from calls.models import format_duration
+
 register = template.Library()
 
 
@@ -39,13 +41,7 @@ def inr(value) -> str:
 @register.filter
 def duration(seconds) -> str:
     """125 → "2m 05s"; 0 → "0s"."""
-    if seconds is None:
-        return "—"
-    minutes, seconds = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
+    return "—" if seconds is None else format_duration(seconds)
 
 
 @register.filter

@@ -78,7 +78,7 @@ def lead_log_call(request, lead_id):
     form = CallLogForm(request.POST)
     if form.is_valid():
         try:
-            call = call_log(actor=actor_for(request), lead=lead, **form.service_kwargs())
+            call = call_log(actor=actor_for(request), lead_id=lead.pk, **form.service_kwargs())
         except ServiceError as error:
             show_service_error(form, error)
         else:

@@ -77,13 +77,13 @@ class Command(BaseCommand):
                 duration = rng.choice([0, 0, 45, 130, 610])
                 call = call_log(
                     actor=actor,
-                    lead=result.lead,
+                    lead_id=result.lead.pk,
                     call_type=rng.choice(CallType.values),
                     duration_seconds=duration,
                     notes=rng.choice([None, "Wants a quote", "Call back after 5 pm"]),
                     called_at=min(now, created + dt.timedelta(hours=rng.randrange(1, 72))),
                 )
                 Activity.objects.filter(
-                    lead=result.lead, kind=ActivityKind.CALL_LOGGED, created_at__gt=now
+                    lead_id=result.lead.pk, kind=ActivityKind.CALL_LOGGED, created_at__gt=now
                 ).update(created_at=call.called_at)
         self.stdout.write(self.style.SUCCESS("Created demo users, 40 leads and their calls."))
