@@ -31,7 +31,9 @@ class APIKeyForm(forms.ModelForm):
         if acting_user.is_admin:
             self.fields["user"].queryset = User.objects.filter(is_active=True).order_by("email")
         else:
+            # A rep's keys are theirs and get the standard rate limit: no raising their own.
             del self.fields["user"]
+            del self.fields["rate_limit_per_minute"]
         if self.instance.pk:
             self.initial["allowed_ips"] = "\n".join(self.instance.allowed_ips)
 

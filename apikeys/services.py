@@ -8,12 +8,15 @@ import secrets
 import string
 import zlib
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from audit.services import Actor, audit_record
+from crm.errors import ServiceError
 
 from .models import APIKey
 from .network import parse_allowlist
@@ -60,6 +63,7 @@ def is_well_formed(raw_key: str) -> bool:
 
 def apikey_create(
     *,
+    actor: Actor | None = None,
     name: str,
     user: User,
     can_read: bool = True,
@@ -83,27 +87,68 @@ def apikey_create(
     if rate_limit_per_minute is not None:
         api_key.rate_limit_per_minute = rate_limit_per_minute
     api_key.full_clean(exclude=["hashed_key", "prefix"])
-    api_key.save()
+    with transaction.atomic():
+        api_key.save()
+        audit_record(actor=actor, action="apikey.create", obj=api_key, changes=_settings(api_key))
     return api_key, raw_key
 
 
-@transaction.atomic
-def apikey_regenerate(*, api_key: APIKey) -> str:
+def apikey_update(*, actor: Actor | None, api_key: APIKey, fields: dict[str, Any]) -> APIKey:
+    """Change a key's name, linked user, toggles, allowlist or rate limit (not its secret)."""
+    with transaction.atomic():
+        # From the database: the caller's instance may already carry the new values (a bound
+        # ModelForm writes them onto it), and the audit entry needs the old ones.
+        stored = APIKey.objects.select_for_update().select_related("user").get(pk=api_key.pk)
+        before = _settings(stored)
+        for name in EDITABLE_FIELDS & fields.keys():
+            setattr(stored, name, fields[name])
+        stored.allowed_ips = parse_allowlist(stored.allowed_ips)
+        stored.full_clean(exclude=["hashed_key", "prefix"])
+        after = _settings(stored)
+        changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+        stored.save()
+        audit_record(actor=actor, action="apikey.update", obj=stored, changes=changes)
+    return stored
+
+
+def apikey_regenerate(*, actor: Actor | None = None, api_key: APIKey) -> str:
     """Give the key a new secret. The old one stops working with this commit: lookups are by
-    hash and nothing caches them."""
+    hash and nothing caches them. A revoked key stays revoked: make a new one instead."""
+    if api_key.revoked_at is not None:
+        raise ServiceError("A revoked key cannot be regenerated; create a new key instead.")
     raw_key = generate_raw_key()
     api_key.hashed_key = hash_key(raw_key)
     api_key.prefix = raw_key[:DISPLAY_PREFIX_CHARS]
     api_key.last_used_at = None
     api_key.last_used_ip = None
-    api_key.save(update_fields=["hashed_key", "prefix", "last_used_at", "last_used_ip"])
+    with transaction.atomic():
+        api_key.save(update_fields=["hashed_key", "prefix", "last_used_at", "last_used_ip"])
+        audit_record(actor=actor, action="apikey.regenerate", obj=api_key)
     return raw_key
 
 
-def apikey_revoke(*, api_key: APIKey) -> None:
+def apikey_revoke(*, actor: Actor | None = None, api_key: APIKey) -> None:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
-        api_key.save(update_fields=["revoked_at"])
+        with transaction.atomic():
+            api_key.save(update_fields=["revoked_at"])
+            audit_record(actor=actor, action="apikey.revoke", obj=api_key)
+
+
+EDITABLE_FIELDS = {
+    "name", "user", "can_read", "can_write", "can_delete", "allowed_ips", "rate_limit_per_minute",
+}  # fmt: skip
+
+
+def _settings(api_key: APIKey) -> dict[str, Any]:
+    """What a key may do, for the audit log (never its secret)."""
+    return {
+        "name": api_key.name,
+        "user": api_key.user.email,
+        "permissions": api_key.permission_labels,
+        "allowed_ips": list(api_key.allowed_ips),
+        "rate_limit_per_minute": api_key.rate_limit_per_minute,
+    }
 
 
 def apikey_lookup(raw_key: str) -> APIKey | None:

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from apikeys.models import APIKey
+from audit.models import AuditLog
 from tests.conftest import KeyClient
 from tests.factories import make_key
 
@@ -60,8 +61,8 @@ def test_create_shows_the_key_once_and_stores_only_its_hash(rep):
     assert raw not in browser.get(LIST).content.decode()
 
 
-def test_form_errors_are_shown_next_to_the_field(rep):
-    response = logged_in(rep).post(
+def test_form_errors_are_shown_next_to_the_field(admin_user):
+    response = logged_in(admin_user).post(
         f"{LIST}new/",
         {
             "name": "",
@@ -78,17 +79,56 @@ def test_form_errors_are_shown_next_to_the_field(rep):
     assert not APIKey.objects.exists()
 
 
+def test_a_rep_cannot_choose_their_keys_rate_limit(rep):
+    browser = logged_in(rep)
+    page = browser.get(f"{LIST}new/").content.decode()
+    assert 'name="rate_limit_per_minute"' not in page
+    assert "100</strong> requests per minute" in page
+    browser.post(
+        f"{LIST}new/", {"name": "greedy", "can_read": "on", "rate_limit_per_minute": "1000000"}
+    )
+    key = APIKey.objects.get(name="greedy")
+    assert key.rate_limit_per_minute == 100
+    browser.post(
+        f"{LIST}{key.pk}/edit/",
+        {"name": "greedy", "can_read": "on", "rate_limit_per_minute": "5000"},
+    )
+    key.refresh_from_db()
+    assert key.rate_limit_per_minute == 100
+
+
+def test_key_changes_are_audited(admin_user, rep):
+    browser = logged_in(admin_user)
+    browser.post(f"{LIST}new/", {"name": "audited", "user": rep.pk, "can_read": "on",
+                                 "rate_limit_per_minute": "100"})  # fmt: skip
+    key = APIKey.objects.get(name="audited")
+    edit = {"name": "audited", "user": rep.pk, "can_read": "on", "can_write": "on",
+            "rate_limit_per_minute": "100"}  # fmt: skip
+    browser.post(f"{LIST}{key.pk}/edit/", edit)
+    browser.post(f"{LIST}{key.pk}/regenerate/")
+    browser.post(f"{LIST}{key.pk}/revoke/")
+    entries = AuditLog.objects.filter(object_type="apikey", object_id=str(key.pk))
+    assert sorted(entries.values_list("action", flat=True)) == [
+        "apikey.create", "apikey.regenerate", "apikey.revoke", "apikey.update",
+    ]  # fmt: skip
+    update = entries.get(action="apikey.update")
+    assert update.user_email == "admin@example.com"
+    assert update.changes == {"permissions": [["Read"], ["Read", "Write"]]}
+    assert not any(key.prefix in str(entry.changes) for entry in entries)
+
+
 def test_a_key_needs_at_least_one_permission(rep):
     response = logged_in(rep).post(f"{LIST}new/", {"name": "x", "rate_limit_per_minute": "5"})
     assert "at least one permission" in response.content.decode()
 
 
-def test_edit_toggles_allowlist_and_name(rep):
+def test_edit_toggles_allowlist_name_and_rate_limit(rep, admin_user):
     key, raw = make_key(rep, permissions="read")
-    response = logged_in(rep).post(
+    response = logged_in(admin_user).post(
         f"{LIST}{key.pk}/edit/",
         {
             "name": "Renamed",
+            "user": rep.pk,
             "can_read": "on",
             "can_delete": "on",
             "allowed_ips": "203.0.113.7, 2001:db8::/48",
