@@ -1,11 +1,20 @@
 from django import forms
 from django.contrib import admin
 
-from .models import Activity, Lead
-from .normalization import InvalidPhone, normalize_phone
+from apikeys.network import request_client_ip
+from audit.services import Actor
+from crm.errors import ServiceError
+
+from .models import MAX_TAG_LENGTH, Activity, Lead
+from .normalization import InvalidPhone, normalize_email, normalize_phone
+from .services import check_contact, lead_update, lead_upsert
 
 
 class LeadAdminForm(forms.ModelForm):
+    """The admin's lead form checks what the API and the UI check (a possible phone, a phone or
+    an email, tags as a list of short strings, no second lead with the same phone or email);
+    LeadAdmin then saves through the lead services so the timeline and audit log see it."""
+
     class Meta:
         model = Lead
         fields = [
@@ -14,22 +23,44 @@ class LeadAdminForm(forms.ModelForm):
         ]  # fmt: skip
 
     def clean_phone(self):
-        phone = self.cleaned_data.get("phone") or None
+        phone = (self.cleaned_data.get("phone") or "").strip() or None
         if phone:
             try:
-                normalize_phone(phone)
+                key = normalize_phone(phone)
             except InvalidPhone as exc:
                 raise forms.ValidationError(str(exc)) from None
+            self._check_unique("phone_e164", key, "phone")
         return phone
 
     def clean_email(self):
-        return self.cleaned_data.get("email") or None
+        email = (self.cleaned_data.get("email") or "").strip() or None
+        if email:
+            self._check_unique("email_key", normalize_email(email), "email")
+        return email
+
+    def clean_tags(self):
+        tags = self.cleaned_data.get("tags")
+        if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+            raise forms.ValidationError('Tags are a JSON list of strings, e.g. ["vip", "ivr"].')
+        if any(len(tag) > MAX_TAG_LENGTH for tag in tags):
+            raise forms.ValidationError(f"Each tag is at most {MAX_TAG_LENGTH} characters.")
+        return tags
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("phone") and not cleaned.get("email"):
-            raise forms.ValidationError("A lead needs a phone or an email.")
+        for optional in ("company", "city", "notes"):
+            if cleaned.get(optional) == "":
+                cleaned[optional] = None
+        try:
+            check_contact(cleaned.get("phone"), cleaned.get("email"))
+        except ServiceError as error:
+            raise forms.ValidationError(error.message) from None
         return cleaned
+
+    def _check_unique(self, key_field: str, key: str, field: str) -> None:
+        other = Lead.objects.exclude(pk=self.instance.pk).filter(**{key_field: key}).first()
+        if other is not None:
+            raise forms.ValidationError(f"The lead “{other}” already has this {field}.")
 
 
 class ActivityInline(admin.TabularInline):
@@ -59,6 +90,15 @@ class LeadAdmin(admin.ModelAdmin):
     readonly_fields = ["id", "phone_e164", "email_key", "created_at", "updated_at"]
     show_full_result_count = False  # counting 100k rows on every admin page load is wasted work
     inlines = [ActivityInline]
+
+    def save_model(self, request, obj, form, change):
+        """Through the services, like every other write: timeline, audit log, the same rules."""
+        actor = Actor(user=request.user, ip=request_client_ip(request))
+        if change:
+            lead_update(actor=actor, lead=obj, fields=form.cleaned_data)
+        else:
+            obj.pk = lead_upsert(actor=actor, fields=form.cleaned_data).lead.pk
+        obj.refresh_from_db()
 
 
 @admin.register(Activity)

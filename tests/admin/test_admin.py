@@ -58,3 +58,61 @@ def test_admin_lead_form_validates_the_phone_and_keeps_dedup_keys(browser):
 
 def test_api_keys_cannot_be_added_in_the_admin(browser):
     assert browser.get(reverse("admin:apikeys_apikey_add")).status_code == 403
+
+
+def lead_form(**overrides):
+    return {
+        "name": "Asha", "phone": "", "email": "", "source": "API", "status": "New",
+        "priority": "Medium", "tags": "[]", "activities-TOTAL_FORMS": 0,
+        "activities-INITIAL_FORMS": 0, **overrides,
+    }  # fmt: skip
+
+
+def test_admin_refuses_a_second_lead_with_the_same_phone_or_email(browser):
+    make_lead(name="First", phone="+919876543210", email="first@example.com")
+    for overrides, field in [({"phone": "09876543210"}, "phone"),
+                             ({"email": "FIRST@example.com"}, "email")]:  # fmt: skip
+        response = browser.post(reverse("admin:leads_lead_add"), lead_form(**overrides))
+        assert response.status_code == 200
+        assert f"The lead “First” already has this {field}." in response.content.decode()
+    assert Lead.objects.count() == 1
+
+
+@pytest.mark.parametrize("tags", ['{"a": 1}', "[1, 2]", '"vip"', f'["{"x" * 51}"]'])
+def test_admin_requires_tags_to_be_a_list_of_short_strings(browser, tags):
+    response = browser.post(
+        reverse("admin:leads_lead_add"), lead_form(phone="9800000001", tags=tags)
+    )
+    assert response.status_code == 200
+    assert not Lead.objects.exists()
+
+
+def test_admin_edits_go_through_the_services_and_are_audited(browser, admin_user):
+    lead = make_lead(name="Asha", phone="+919800000002", status="New")
+    response = browser.post(
+        reverse("admin:leads_lead_change", args=[lead.pk]),
+        lead_form(name="Asha Verma", phone="+919800000002", status="Won", company=""),
+    )
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert (lead.name, lead.status, lead.company) == ("Asha Verma", "Won", None)
+    kinds = set(lead.activities.values_list("kind", flat=True))
+    assert {"status_changed", "updated"} <= kinds
+    actions = set(AuditLog.objects.filter(object_id=str(lead.pk)).values_list("action", flat=True))
+    assert {"lead.status", "lead.update"} <= actions
+
+
+def test_admin_adds_go_through_the_services(browser):
+    response = browser.post(reverse("admin:leads_lead_add"), lead_form(phone="98000 00003"))
+    assert response.status_code == 302
+    lead = Lead.objects.get()
+    assert lead.activities.get().kind == "created"
+
+
+def test_the_audit_log_cannot_be_deleted_in_the_admin(browser, admin_user):
+    entry = AuditLog.objects.create(action="x", object_type="lead", object_id="1")
+    response = browser.post(
+        reverse("admin:audit_auditlog_delete", args=[entry.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert AuditLog.objects.filter(pk=entry.pk).exists()
