@@ -195,6 +195,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "100"))
 # Failed authentications allowed per client IP per minute before 429 (valid keys never count).
 API_AUTH_FAILURES_PER_MINUTE = int(os.environ.get("API_AUTH_FAILURES_PER_MINUTE", "30"))
+# Browser logins allowed per minute from one address, and against one account.
+LOGIN_ATTEMPTS_PER_MINUTE = int(os.environ.get("LOGIN_ATTEMPTS_PER_MINUTE", "10"))
 DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "IN").upper()
 try:
     TRUSTED_PROXIES = [
@@ -259,5 +261,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    # Every 4xx would be a WARNING line from django.request; a client guessing keys or URLs
+    # would flood the log. Errors (5xx) are still logged, with their traceback.
+    "loggers": {"django.server": {"level": "ERROR"}, "django.request": {"level": "ERROR"}},
 }

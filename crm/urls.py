@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import (
     SpectacularJSONAPIView,
     SpectacularSwaggerView,
@@ -9,6 +10,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import SimpleRouter
 
+from accounts.views import LoginView
 from calls.views import CallLogViewSet
 from leads.views import LeadViewSet
 
@@ -38,10 +40,11 @@ api_v1 = [
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-json"), name="api-docs"),
+    path("api/docs", RedirectView.as_view(pattern_name="api-docs", permanent=True)),
     re_path(r"^api/", api_not_found),
     path("healthz", lambda request: HttpResponse("ok", content_type="text/plain"), name="healthz"),
     path("admin/", admin.site.urls),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/integrations/api/", include("apikeys.urls")),
     path("", include("ui.urls")),

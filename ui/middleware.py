@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils import timezone
 
-API_PREFIX = "/api/"
+from crm.middleware import API_PREFIX
 
 
 class DisplayTimeZoneMiddleware:

@@ -148,3 +148,9 @@ def test_non_api_pages_keep_their_html_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert not response["Content-Type"].startswith("application/json")
+
+
+def test_api_docs_without_the_slash_redirects_to_the_docs(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 301
+    assert response["Location"] == "/api/docs/"

@@ -1,7 +1,7 @@
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import User
@@ -11,7 +11,15 @@ from leads.models import Activity, Lead
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_creates_logins_and_data_once():
+def test_seed_demo_refuses_to_run_with_debug_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert not User.objects.exists()
+
+
+def test_seed_demo_creates_logins_and_data_once(settings):
+    settings.DEBUG = True
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     call_command("seed_demo", stdout=out)

@@ -1,7 +1,8 @@
 import datetime as dt
 import random
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,7 +32,15 @@ SOURCES = ["IVR", "Website", "Facebook Ads", "Referral", "API", "Google Ads"]
 class Command(BaseCommand):
     help = "Create demo users, leads and call logs (once), and print the demo logins."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Seed even with DEBUG off (not in production!)."
+        )
+
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            # The demo admin has a published password: never on a production database.
+            raise CommandError("seed_demo runs only with DJANGO_DEBUG on (or --force).")
         if not User.objects.filter(email=ADMIN_EMAIL).exists():
             self._seed()
         self.stdout.write(
