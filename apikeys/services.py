@@ -156,16 +156,16 @@ def apikey_lookup(raw_key: str) -> APIKey | None:
     if not is_well_formed(raw_key):
         return None
     digest = hash_key(raw_key)
-    api_key = (
-        APIKey.objects.select_related("user")
-        .filter(hashed_key=digest, revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
+    try:
+        # .get(), not .first(): the hash is unique, and .first() would add an ORDER BY.
+        api_key = APIKey.objects.select_related("user").get(
+            hashed_key=digest, revoked_at__isnull=True, user__is_active=True
+        )
+    except APIKey.DoesNotExist:
+        return None
     # The index lookup already matched; comparing again in constant time keeps the promise that
     # no step of the check depends on how much of a guess was right.
-    if api_key is None or not hmac.compare_digest(api_key.hashed_key, digest):
-        return None
-    return api_key
+    return api_key if hmac.compare_digest(api_key.hashed_key, digest) else None
 
 
 def apikey_touch(*, api_key: APIKey, ip: str | None) -> None:
