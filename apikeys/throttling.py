@@ -48,14 +48,18 @@ def count_request(request, *, group: str, key: str, limit: int) -> RateLimitStat
     except Exception:
         logger.exception("Rate-limit cache unreachable; serving without a limit")
         return None
-    if usage is None or usage["time_left"] < 0:  # disabled, or the cache refused the write
-        if usage is not None:
-            logger.error("Rate-limit cache did not count the request; serving without a limit")
+    if usage is None:  # RATELIMIT_ENABLE is off
         return None
+    if usage["limit"] == 0:  # django-ratelimit's answer when the cache did not count
+        logger.error("Rate-limit cache did not count the request; serving without a limit")
+        return None
+    # time_left is -1 when the window ended between django-ratelimit's two clock readings: the
+    # request counted in the window that just closed, which resets now.
+    now = int(time.time())
     return RateLimitState(
         limit=limit,
         remaining=max(0, limit - usage["count"]),
-        reset=int(time.time()) + usage["time_left"],
+        reset=now + max(0, usage["time_left"]),
         exceeded=usage["should_limit"],
     )
 

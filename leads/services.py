@@ -116,7 +116,9 @@ def _matches(phone_key: str | None, email_key: str | None) -> tuple[Lead | None,
     if email_key:
         query |= Q(email_key=email_key)
     by_phone = by_email = None
-    for lead in Lead.objects.select_for_update().filter(query).order_by("created_at"):
+    # The assignee comes along (the response shows its email); only the lead rows are locked.
+    matches = Lead.objects.select_related("assigned_to").select_for_update(of=("self",))
+    for lead in matches.filter(query).order_by("created_at"):
         if phone_key and lead.phone_e164 == phone_key:
             by_phone = lead
         if email_key and lead.email_key == email_key:

@@ -85,3 +85,24 @@ def test_the_api_keeps_serving_when_the_cache_is_unreachable(rep_api, caplog):
     assert response.status_code == 200
     assert "X-RateLimit-Limit" not in response
     assert "Rate-limit cache unreachable" in caplog.text
+
+
+def test_a_request_in_the_last_second_of_a_window_is_still_limited(rep, client_for, monkeypatch):
+    """django-ratelimit reads the clock twice; when the window ends between the two readings it
+    reports time_left == -1. That is a counted request, not a cache failure."""
+    import types
+    import zlib
+
+    import django_ratelimit.core
+
+    client = client_for(rep, rate_limit=5)
+    offset = zlib.crc32(str(client.api_key.pk).encode()) % 60
+    window_end = 1_900_000_020 - 1_900_000_020 % 60 + offset  # a window boundary for this key
+    readings = iter([window_end, window_end + 1])  # _get_window, then time_left
+    clock = types.SimpleNamespace(time=lambda: next(readings))
+    monkeypatch.setattr(django_ratelimit.core, "time", clock)  # only the library's clock
+
+    response = client.get(LEADS)
+    assert response.status_code == 200
+    assert response["X-RateLimit-Remaining"] == "4"
+    assert abs(int(response["X-RateLimit-Reset"]) - time.time()) <= 1  # resetting now

@@ -34,7 +34,7 @@ SORTABLE_COLUMNS = {"name": "name", "status": "status", "created": "-created"}
 @page
 def lead_list(request):
     visible = Lead.objects.visible_to(request.user)
-    form = LeadFilterForm(request.GET, user=request.user, sources=lead_sources(visible))
+    form = LeadFilterForm(request.GET, user=request.user, sources=lead_sources(request.user))
     leads = form.apply(visible)
     result = paginate(
         leads.select_related("assigned_to"),
@@ -127,7 +127,7 @@ def lead_edit(request, lead_id):
 
 
 def _form_page(request, form: LeadForm, *, lead: Lead | None):
-    sources = sorted({*COMMON_SOURCES, *lead_sources(Lead.objects.visible_to(request.user))})
+    sources = sorted({*COMMON_SOURCES, *lead_sources(request.user)})
     return render(
         request,
         "ui/lead_form.html",
