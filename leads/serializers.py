@@ -112,15 +112,7 @@ class LeadSerializer(StrictJSONSerializer, serializers.ModelSerializer):
             "tags": lead.tags,
             "deal_value": lead.deal_value,
             "notes": lead.notes,
-            "assigned_to": _assignee_email(lead),
+            "assigned_to": lead.assigned_to.email if lead.assigned_to_id else None,
             "created_at": iso_utc(lead.created_at),
             "updated_at": iso_utc(lead.updated_at),
         }
-
-
-def _assignee_email(lead: Lead) -> str | None:
-    if not lead.assigned_to_id:
-        return None
-    # Lists annotate the email (see LeadViewSet.queryset); a lead fresh from a service has its
-    # assignee loaded already.
-    return getattr(lead, "assignee_email", None) or lead.assigned_to.email
