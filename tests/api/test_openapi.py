@@ -97,6 +97,7 @@ def test_docs_page_is_public_and_loads_only_its_own_assets(client):
     assert assets
     for asset in assets:
         assert asset.startswith("/"), asset
-        assert client.get(asset).status_code == 200, asset
+        served = client.get(asset)
+        assert served.status_code == 200, (asset, served.status_code, served.get("Content-Type"))
     assert "cdn" not in page.lower()
     assert "/api/v1/openapi.json" in page
