@@ -157,18 +157,9 @@ def apikey_lookup(raw_key: str) -> APIKey | None:
         return None
     digest = hash_key(raw_key)
     try:
-        # .get(), not .first(): the hash is unique, and .first() would add an ORDER BY. Of the
-        # user, a request needs who it is and whether it is an admin, not the password hash.
-        api_key = (
-            APIKey.objects.select_related("user")
-            .only(
-                "user__email",
-                "user__is_staff",
-                "user__is_superuser",
-                "user__is_active",
-                *(field.name for field in APIKey._meta.concrete_fields),
-            )
-            .get(hashed_key=digest, revoked_at__isnull=True, user__is_active=True)
+        # .get(), not .first(): the hash is unique, and .first() would add an ORDER BY.
+        api_key = APIKey.objects.select_related("user").get(
+            hashed_key=digest, revoked_at__isnull=True, user__is_active=True
         )
     except APIKey.DoesNotExist:
         return None

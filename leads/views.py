@@ -85,11 +85,9 @@ LeadEnvelope = envelope(LeadSerializer, "LeadEnvelope")
     ),
 )
 class LeadViewSet(mixins.ListModelMixin, RetrieveMixin, DestroyMixin, APIViewSet):
-    # The assignee's email is all a lead shows of its user: join for that column only. (An
-    # annotation would do the same for the page but drag the join into the COUNT as well.)
-    queryset = Lead.objects.select_related("assigned_to").only(
-        *LeadSerializer.Meta.fields, "assigned_to__email"
-    )
+    # The assignee is joined (a lead shows its email). select_related, unlike an annotation,
+    # stays out of the COUNT; trimming its columns with .only() measured slower, not faster.
+    queryset = Lead.objects.select_related("assigned_to")
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
 
