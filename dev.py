@@ -3,6 +3,7 @@
 
     python3 dev.py run     set everything up, load demo data, serve http://127.0.0.1:8000 (SQLite)
     python3 dev.py test    set everything up (Chromium included) and run the whole test suite
+    python3 dev.py bench   the benchmark on PostgreSQL + Redis (bench/README.md); args go along
 
 Both create `.venv/` on first use and reinstall only when the pinned requirements change.
 Extra arguments after `test` go to pytest (`python3 dev.py test -k merge -x`).
@@ -90,6 +91,11 @@ def cmd_test(pytest_args: list[str]) -> None:
     os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *pytest_args])
 
 
+def cmd_bench(bench_args: list[str]) -> None:
+    ensure_venv("requirements-dev.txt")
+    os.execv(str(PYTHON), [str(PYTHON), "bench/run.py", *bench_args])
+
+
 def main() -> None:
     os.chdir(ROOT)
     command, *rest = sys.argv[1:] or ["help"]
@@ -97,6 +103,8 @@ def main() -> None:
         cmd_run()
     elif command == "test":
         cmd_test(rest)
+    elif command == "bench":
+        cmd_bench(rest)
     else:
         print(__doc__)
         sys.exit(0 if command == "help" else 2)

@@ -1,0 +1,113 @@
+"""The data floor: a raw WSGI app answering the default list-leads request (the last 30 IST days,
+newest first, limit 50, with the total count) with the SQL the app runs, psycopg 3 and orjson.
+No Django, no DRF, no auth, no rate limiting; the same JSON shape as GET /api/v1/leads.
+
+Serve it like the app: `gunicorn bench.raw_app:application` with DATABASE_URL set. run.py
+checks that COUNT_SQL and PAGE_SQL still match what Django sends (and that the bodies match).
+"""
+
+import datetime as dt
+import os
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import orjson
+import psycopg
+
+IST = ZoneInfo("Asia/Kolkata")
+WINDOW_DAYS = 30
+LIMIT = 50
+
+# Captured from Django (CaptureQueriesContext around GET /api/v1/leads); %s are the window
+# bounds. Django's psycopg 3 backend binds parameters client-side, so does ClientCursor here.
+COUNT_SQL = (
+    'SELECT COUNT(*) AS "__count" FROM "leads_lead" '
+    'WHERE ("leads_lead"."created_at" >= %s AND "leads_lead"."created_at" < %s)'
+)
+PAGE_SQL = (
+    'SELECT "leads_lead"."id", "leads_lead"."name", "leads_lead"."email", "leads_lead"."phone", '
+    '"leads_lead"."company", "leads_lead"."city", "leads_lead"."source", "leads_lead"."status", '
+    '"leads_lead"."priority", "leads_lead"."tags", "leads_lead"."deal_value", '
+    '"leads_lead"."notes", "leads_lead"."assigned_to_id", "leads_lead"."phone_e164", '
+    '"leads_lead"."email_key", "leads_lead"."created_at", "leads_lead"."updated_at", '
+    '"accounts_user"."id", "accounts_user"."password", "accounts_user"."last_login", '
+    '"accounts_user"."is_superuser", "accounts_user"."first_name", "accounts_user"."last_name", '
+    '"accounts_user"."is_staff", "accounts_user"."is_active", "accounts_user"."date_joined", '
+    '"accounts_user"."email" FROM "leads_lead" LEFT OUTER JOIN "accounts_user" '
+    'ON ("leads_lead"."assigned_to_id" = "accounts_user"."id") '
+    'WHERE ("leads_lead"."created_at" >= %s AND "leads_lead"."created_at" < %s) '
+    'ORDER BY "leads_lead"."created_at" DESC, "leads_lead"."id" DESC LIMIT 50'
+)
+ASSIGNEE_EMAIL = 26  # column index of accounts_user.email in PAGE_SQL
+
+_connection: psycopg.Connection | None = None
+
+
+def _conn() -> psycopg.Connection:
+    """One persistent connection per worker process, opened after gunicorn forks."""
+    global _connection
+    if _connection is None or _connection.closed:
+        url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm_bench")
+        _connection = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor)
+    return _connection
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _default(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError
+
+
+def window() -> tuple[dt.datetime, dt.datetime]:
+    """[IST midnight 30 days before today, IST midnight tomorrow), as crm.dates computes it."""
+    today = dt.datetime.now(IST).date()
+    start = dt.datetime.combine(today - dt.timedelta(days=WINDOW_DAYS), dt.time.min, tzinfo=IST)
+    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=IST)
+    return start, end
+
+
+def list_leads() -> bytes:
+    bounds = window()
+    with _conn().cursor() as cur:
+        total = cur.execute(COUNT_SQL, bounds).fetchone()[0]
+        rows = cur.execute(PAGE_SQL, bounds).fetchall()
+    data = [
+        {
+            "id": str(r[0]),
+            "name": r[1],
+            "email": r[2],
+            "phone": r[3],
+            "company": r[4],
+            "city": r[5],
+            "source": r[6],
+            "status": r[7],
+            "priority": r[8],
+            "tags": r[9],
+            "deal_value": r[10],
+            "notes": r[11],
+            "assigned_to": r[ASSIGNEE_EMAIL] if r[12] is not None else None,
+            "created_at": _iso(r[15]),
+            "updated_at": _iso(r[16]),
+        }
+        for r in rows
+    ]
+    body = {
+        "data": data,
+        "pagination": {"limit": LIMIT, "offset": 0, "total": total, "has_more": total > LIMIT},
+    }
+    return orjson.dumps(body, default=_default)
+
+
+def application(environ, start_response):
+    if environ.get("PATH_INFO", "").rstrip("/") != "/api/v1/leads":
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+    body = list_leads()
+    start_response(
+        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
+    return [body]

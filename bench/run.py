@@ -1,0 +1,634 @@
+#!/usr/bin/env python
+"""The benchmark, in one command: `.venv/bin/python bench/run.py [--quick] [--leads 100000]`.
+
+Seeds PostgreSQL (reusing a matching data set), serves the app with gunicorn as production
+would (DEBUG off, Redis rate limiting), drives it with wrk from 127.0.0.1, measures the two
+baselines (framework floor, data floor) the same way, profiles list-leads and merge with
+py-spy, and writes the report to bench/results/latest.md (raw tool output: results/*.raw).
+See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+import redis  # noqa: E402
+import requests  # noqa: E402
+
+from bench import harness, report, seed  # noqa: E402
+from bench import profile as profiling  # noqa: E402
+from bench.harness import RESULTS, CpuMeter, Server, WrkResult  # noqa: E402
+
+APP = "crm.wsgi:application"
+RAW_APP = "bench.raw_app:application"
+PORTS = {"app": 8801, "raw": 8802, "small": 8803}
+
+
+@dataclass
+class Plan:
+    rounds: int  # every scenario runs this many times, interleaved with the others
+    seconds: float  # per round of a load scenario
+    probe_seconds: float  # per round of a 1-connection latency probe
+    warmup: float  # before a scenario's first round
+    sweep: bool  # try the worker configs first
+    profile_seconds: int  # 0 = no profile
+    threads: int = 2
+    connections: int = 16
+    quiet_wait: float = 0  # max seconds per round to wait for other processes to go quiet
+    quiet_budget: float = 0  # max seconds of such waiting in the whole run
+
+    @classmethod
+    def from_args(cls, args) -> Plan:
+        if args.quick:
+            plan = cls(1, 3, 3, 1, False, 4, quiet_wait=3, quiet_budget=20)
+        else:
+            plan = cls(3, 5, 4, 2, True, 10, quiet_wait=5, quiet_budget=150)
+        if args.rounds:
+            plan.rounds = args.rounds
+        if args.seconds:
+            plan.seconds = args.seconds
+        if args.no_profile:
+            plan.profile_seconds = 0
+        if args.workers:
+            plan.sweep = False
+        plan.threads, plan.connections = args.threads, args.connections
+        if args.quiet_wait is not None:
+            plan.quiet_wait = args.quiet_wait
+        return plan
+
+
+@dataclass
+class Scenario:
+    key: str
+    label: str
+    request: str  # shown in the report
+    path: str
+    expected: int
+    server: str = "app"  # app | raw | small
+    script: str = "get.lua"
+    script_args: tuple[str, ...] = ()
+    auth: str = "key"  # key | none | session | small
+    connections: int | None = None  # None: the plan's; 1 for latency probes
+
+    @property
+    def writes(self) -> bool:
+        return self.script != "get.lua"
+
+
+@dataclass
+class Round:
+    result: WrkResult
+    foreign_cores: float  # CPU the rest of the machine used meanwhile
+    cpu_seconds: dict[str, float]  # app / db / redis / client
+
+
+@dataclass
+class Outcome:
+    scenario: Scenario
+    rounds: list[Round] = field(default_factory=list)
+    note: str = ""  # e.g. "not available yet"
+
+    @property
+    def probe(self) -> bool:
+        return self.scenario.connections == 1
+
+    @property
+    def best(self) -> Round | None:
+        """The least disturbed round: most req/s, or for a probe the lowest p50."""
+        if not self.rounds:
+            return None
+        if self.probe:
+            return min(self.rounds, key=lambda r: r.result.latency_us["p50"])
+        return max(self.rounds, key=lambda r: r.result.rps)
+
+    @property
+    def result(self) -> WrkResult | None:
+        return self.best.result if self.best else None
+
+    @property
+    def foreign_cores(self) -> float:
+        return self.best.foreign_cores if self.best else 0.0
+
+    def cpu_ms_per_request(self, group: str) -> float | None:
+        """CPU milliseconds per request over all rounds (steady even on a busy machine)."""
+        requests = sum(r.result.requests for r in self.rounds)
+        if not requests:
+            return None
+        return 1000 * sum(r.cpu_seconds[group] for r in self.rounds) / requests
+
+    def unexpected(self) -> int:
+        return sum(r.result.unexpected(self.scenario.expected) for r in self.rounds)
+
+    def describe_statuses(self) -> str:
+        """Statuses over all rounds."""
+        errors = {k: 0 for k in ("connect", "read", "write", "status", "timeout")}
+        merged = WrkResult(0, 0, {}, {}, errors, 0)
+        for r in self.rounds:
+            merged.requests += r.result.requests
+            for status, n in r.result.statuses.items():
+                merged.statuses[status] = merged.statuses.get(status, 0) + n
+            for k, n in r.result.errors.items():
+                merged.errors[k] += n
+        return merged.describe_statuses(self.scenario.expected)
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- preparation ------------------------------------------------------------------------------
+
+
+def check_services() -> None:
+    try:
+        with psycopg.connect(seed.dsn("postgres"), connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.OperationalError as exc:
+        sys.exit(f"PostgreSQL is not reachable at 127.0.0.1:5432 as postgres: {exc}")
+    try:
+        redis.Redis.from_url(harness.REDIS_URL, socket_timeout=2).ping()
+    except redis.RedisError as exc:
+        sys.exit(f"Redis is not reachable at {harness.REDIS_URL}: {exc}")
+
+
+def new_api_key(dbname: str) -> str:
+    """A fresh admin key with a rate limit the load never reaches (old bench keys go)."""
+    with psycopg.connect(seed.dsn(dbname), autocommit=True) as conn:
+        conn.execute("UPDATE audit_auditlog SET api_key_id = NULL WHERE api_key_id IN "
+                     "(SELECT id FROM apikeys_apikey WHERE name = 'bench')")  # fmt: skip
+        conn.execute("DELETE FROM apikeys_apikey WHERE name = 'bench'")
+    out = harness.manage(
+        "create_api_key", "--email", seed.ADMIN_EMAIL, "--admin",
+        "--permissions", "read,write,delete", "--rate-limit", "1000000", "--name", "bench",
+        database_url=seed.dsn(dbname),
+    )  # fmt: skip
+    return out.strip().splitlines()[-1]
+
+
+def write_data_files(dbname: str, heavy_lead_id: str) -> dict[str, Path]:
+    """Merge targets (phone, name) and call targets (lead id) for the Lua scripts: 1,000
+    existing leads, the 200-call lead excluded, in a fixed pseudo-random order."""
+    files = {
+        "merge": RESULTS / f"merge-targets-{dbname}.raw",
+        "calls": RESULTS / f"call-targets-{dbname}.raw",
+    }
+    with psycopg.connect(seed.dsn(dbname)) as conn:
+        rows = conn.execute(
+            "SELECT id, phone_e164, name FROM leads_lead WHERE id <> %s AND phone_e164 IS NOT NULL "
+            "ORDER BY md5(id::text) LIMIT 1000",
+            [heavy_lead_id],
+        ).fetchall()
+    files["merge"].write_text("".join(f"{phone}\t{name}\n" for _, phone, name in rows))
+    files["calls"].write_text("".join(f"{lead_id}\n" for lead_id, _, _ in rows))
+    return files
+
+
+def count_queries(server: Server, key: str, files: dict) -> dict[str, list[str]]:
+    """The SQL each API scenario's request runs (in-process, Django's test client)."""
+    phone, name = files["merge"].read_text().splitlines()[0].split("\t")
+    lead_id = files["calls"].read_text().splitlines()[0]
+    serial = random.randrange(10**8)
+    specs = {
+        "list": {"method": "GET", "path": "/api/v1/leads"},
+        "list_filtered": {"method": "GET", "path": "/api/v1/leads?status=New&source=IVR"},
+        "list_500": {"method": "GET", "path": "/api/v1/leads?limit=500"},
+        "create": {"method": "POST", "path": "/api/v1/leads", "bodies": [
+            {"name": "Bench SQL", "phone": f"+916{serial + i:09d}", "source": "Website"}
+            for i in range(2)
+        ]},
+        "merge": {"method": "POST", "path": "/api/v1/leads", "bodies": [
+            {"name": name, "phone": phone, "notes": f"SQL count {i}"} for i in range(2)
+        ]},
+        "calls": {"method": "GET", "path": "/api/v1/call-logs"},
+        "log_call": {"method": "POST", "path": "/api/v1/call-logs", "bodies": [
+            {"lead_id": lead_id, "call_type": "Inbound", "duration_seconds": 42}
+        ] * 2},
+    }  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "bench/sqlcheck.py", key], input=json.dumps(list(specs.values())),
+        cwd=ROOT, env=server.env, capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"bench/sqlcheck.py failed:\n{done.stderr[-2000:]}")
+    answers = json.loads(done.stdout.strip().splitlines()[-1])
+    return {key_: answer["normalized"] for key_, answer in zip(specs, answers, strict=True)}
+
+
+def check_raw_baseline(app: Server, raw: Server, key: str, app_sql: list[str]) -> list[str]:
+    """The raw app must send the app's SQL and answer with the app's body."""
+    from bench import raw_app
+
+    notes = []
+    for name, sql in (("COUNT", raw_app.COUNT_SQL), ("page", raw_app.PAGE_SQL)):
+        if sql not in app_sql:
+            notes.append(f"The raw baseline's {name} query differs from the app's: {app_sql}")
+    mine = requests.get(raw.base_url + "/api/v1/leads", timeout=30).json()
+    theirs = requests.get(
+        app.base_url + "/api/v1/leads", headers={"Authorization": f"Bearer {key}"}, timeout=30
+    ).json()
+    if mine != theirs:
+        same_keys = mine["data"] and set(mine["data"][0]) == set(theirs["data"][0])
+        notes.append(
+            "The raw baseline's body differs from the app's"
+            + ("" if same_keys else f" (app fields: {sorted(theirs['data'][0])})")
+        )
+    return notes
+
+
+# --- UI pages -------------------------------------------------------------------------------
+
+
+def login(base_url: str) -> str | None:
+    """Log in through the real form; returns the session id or None."""
+    page = requests.get(base_url + "/login/", timeout=30)
+    if page.status_code != 200:
+        return None
+    form_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    cookie_token = re.search(r"csrftoken=([^;]+)", page.headers.get("Set-Cookie", ""))
+    if not form_token or not cookie_token:
+        return None
+    # The cookies are Secure (DEBUG off), so they are sent back by hand over plain HTTP.
+    response = requests.post(
+        base_url + "/login/",
+        data={
+            "username": seed.ADMIN_EMAIL,
+            "password": seed.ADMIN_PASSWORD,
+            "csrfmiddlewaretoken": form_token.group(1),
+            "next": "/leads/",
+        },
+        headers={"Cookie": f"csrftoken={cookie_token.group(1)}"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    session = re.search(r"sessionid=([^;]+)", response.headers.get("Set-Cookie", ""))
+    return session.group(1) if response.status_code == 302 and session else None
+
+
+def ui_availability(base_url: str, session: str | None, dbname: str, heavy: str) -> dict:
+    """Which pages exist yet: /leads/ must list leads, /leads/<id>/ must show the lead."""
+    if session is None:
+        reason = "login at /login/ failed"
+        return {"list": reason, "detail": reason}
+    cookie = {"Cookie": f"sessionid={session}"}
+    with psycopg.connect(seed.dsn(dbname)) as conn:
+        newest = conn.execute(
+            "SELECT id::text, name FROM leads_lead ORDER BY created_at DESC LIMIT 25"
+        ).fetchall()
+        name = conn.execute("SELECT name FROM leads_lead WHERE id = %s", [heavy]).fetchone()[0]
+    found = {}
+    page = requests.get(base_url + "/leads/", headers=cookie, timeout=60, allow_redirects=False)
+    shown = sum(lead_id in page.text for lead_id, _ in newest)
+    if page.status_code != 200:
+        found["list"] = f"not available yet (/leads/ answered {page.status_code})"
+    elif shown < 5:
+        found["list"] = "not available yet (/leads/ does not list the newest leads)"
+    page = requests.get(
+        f"{base_url}/leads/{heavy}/", headers=cookie, timeout=60, allow_redirects=False
+    )
+    if page.status_code != 200:
+        found["detail"] = f"not available yet (/leads/<id>/ answered {page.status_code})"
+    elif name not in page.text:
+        found["detail"] = "not available yet (the page does not show the lead)"
+    return found
+
+
+# --- running scenarios ----------------------------------------------------------------------
+
+
+class Runner:
+    """Runs scenarios round by round, all servers up, so that a burst of other load on the
+    machine hits one round of one scenario rather than all of a scenario's time."""
+
+    def __init__(self, plan: Plan, servers: dict[str, Server], headers: dict):
+        self.plan, self.servers, self.headers = plan, servers, headers
+        self.nonce = random.randrange(1000)
+        self.quiet_left = plan.quiet_budget
+
+    def _wrk(self, scenario: Scenario, seconds: float, label: str) -> WrkResult:
+        connections = scenario.connections or self.plan.connections
+        args = scenario.script_args
+        if scenario.script == "create_lead.lua":  # a fresh phone range for every wrk run
+            self.nonce = (self.nonce + 1) % 1000
+            args = (str(self.nonce),)
+        return harness.wrk(
+            self.servers[scenario.server].base_url + scenario.path, script=scenario.script,
+            script_args=args, seconds=seconds, threads=min(self.plan.threads, connections),
+            connections=connections, headers=self.headers.get(scenario.auth), label=label,
+        )  # fmt: skip
+
+    def wait_for_quiet(self) -> None:
+        if self.plan.quiet_wait and self.quiet_left > 0:
+            limit = min(self.plan.quiet_wait, self.quiet_left)
+            self.quiet_left -= harness.wait_for_quiet(list(self.servers.values()), limit)
+
+    def run_round(self, outcome: Outcome, round_: int, seconds: float | None = None) -> None:
+        scenario = outcome.scenario
+        self.wait_for_quiet()
+        if round_ == 0 and self.plan.warmup:
+            self._wrk(scenario, self.plan.warmup, f"{scenario.key} warm-up")
+        if seconds is None:
+            seconds = self.plan.probe_seconds if outcome.probe else self.plan.seconds
+        with CpuMeter(list(self.servers.values())) as meter:
+            result = self._wrk(scenario, seconds, f"{scenario.key} round {round_ + 1}")
+        outcome.rounds.append(Round(result, meter.foreign_cores, meter.cpu_seconds))
+        flag = "" if result.unexpected(scenario.expected) == 0 else "  <-- UNEXPECTED RESPONSES"
+        app_ms = 1000 * meter.cpu_seconds["app"] / max(1, result.requests)
+        db_ms = 1000 * meter.cpu_seconds["db"] / max(1, result.requests)
+        say(
+            f"  {scenario.label:<40} {result.rps:7.1f} req/s  p50 {result.ms('p50'):6.1f} ms  "
+            f"p99 {result.ms('p99'):6.1f} ms  CPU/req app {app_ms:5.1f} db {db_ms:4.1f} ms  "
+            f"other load {meter.foreign_cores:4.2f}  "
+            f"{result.describe_statuses(scenario.expected)}{flag}"
+        )
+
+    def run_all(self, outcomes: list[Outcome], reset=None) -> None:
+        """Reads first, then writes, then `reset()`: every round starts from the same data."""
+        ordered = sorted(outcomes, key=lambda o: o.scenario.writes)
+        for round_ in range(self.plan.rounds):
+            say(f"round {round_ + 1} of {self.plan.rounds}")
+            round_started = dt.datetime.now(dt.UTC)
+            for outcome in ordered:
+                self.run_round(outcome, round_)
+            if reset is not None:
+                reset(round_started)
+
+
+def sweep(plan: Plan, env: dict, headers: dict) -> list[tuple[str, Outcome]]:
+    """List leads under each worker config (all servers up at once, rounds interleaved)."""
+    scenario_for = {}
+    servers = {}
+    try:
+        for i, config in enumerate(harness.WORKER_CONFIGS.values()):
+            servers[config.name] = Server(f"sweep-{config.name}", APP, 8811 + i, config, env)
+            servers[config.name].start()
+            scenario_for[config.name] = Scenario(
+                "sweep", f"list leads, {config.name}", "GET /api/v1/leads", "/api/v1/leads",
+                200, server=config.name,
+            )  # fmt: skip
+        outcomes = {name: Outcome(scenario) for name, scenario in scenario_for.items()}
+        Runner(plan, servers, headers).run_all(list(outcomes.values()))
+    finally:
+        for server in servers.values():
+            server.stop()
+    return list(outcomes.items())
+
+
+def quiet_rps(outcome: Outcome, threshold: float = 0.3) -> float:
+    """Best req/s among the rounds the rest of the machine left alone (0 if none did)."""
+    quiet = [r.result.rps for r in outcome.rounds if r.foreign_cores < threshold]
+    return max(quiet, default=0.0)
+
+
+def sweep_winner(rows: list[tuple[str, Outcome]]) -> str:
+    """The config with the most req/s in a quiet round; by plain best round if none was quiet."""
+    if any(quiet_rps(outcome) for _, outcome in rows):
+        return max(rows, key=lambda row: quiet_rps(row[1]))[0]
+    return max(rows, key=lambda row: row[1].result.rps)[0]
+
+
+def profile_scenario(runner: Runner, scenario: Scenario) -> profiling.Profile:
+    server = runner.servers[scenario.server]
+    wall_raw = RESULTS / f"profile-{scenario.key}-wall.raw"
+    cpu_raw = RESULTS / f"profile-{scenario.key}-cpu.raw"
+    seconds = runner.plan.profile_seconds
+    runner.wait_for_quiet()
+    recorders = [
+        profiling.record(server.process.pid, seconds, wall_raw, idle=True),
+        profiling.record(server.process.pid, seconds, cpu_raw, idle=False),
+    ]
+    time.sleep(1.0)  # let py-spy attach before the load starts
+    runner._wrk(scenario, seconds + 2, f"{scenario.key} profile")
+    for recorder in recorders:
+        _, err = recorder.communicate(timeout=60)
+        if recorder.returncode != 0:
+            raise RuntimeError(f"py-spy failed: {err.decode()[-500:]}")
+    return profiling.summarize(wall_raw, cpu_raw)
+
+
+def build_scenarios(files: dict, small_files: dict, heavy: str) -> list[Scenario]:
+    return [
+        Scenario("floor", "framework floor (bare Django view)", "GET /bench/floor",
+                 "/bench/floor", 200, auth="none"),
+        Scenario("raw", "data floor (raw WSGI + psycopg)", "GET /api/v1/leads (raw app)",
+                 "/api/v1/leads", 200, server="raw", auth="none"),
+        Scenario("list", "list leads", "GET /api/v1/leads", "/api/v1/leads", 200),
+        Scenario("list_filtered", "list leads filtered", "GET /api/v1/leads?status=New&source=IVR",
+                 "/api/v1/leads?status=New&source=IVR", 200),
+        Scenario("list_500", "list leads limit=500", "GET /api/v1/leads?limit=500",
+                 "/api/v1/leads?limit=500", 200),
+        Scenario("create", "create lead", "POST /api/v1/leads (new phone)", "/api/v1/leads", 201,
+                 script="create_lead.lua"),
+        Scenario("merge", "merge lead", "POST /api/v1/leads (existing phone)", "/api/v1/leads",
+                 200, script="merge_lead.lua", script_args=(str(files["merge"]),)),
+        Scenario("merge_1k", "merge lead @1k leads", "POST /api/v1/leads (existing phone)",
+                 "/api/v1/leads", 200, server="small", auth="small", script="merge_lead.lua",
+                 script_args=(str(small_files["merge"]),)),
+        Scenario("calls", "list call logs", "GET /api/v1/call-logs", "/api/v1/call-logs", 200),
+        Scenario("log_call", "log a call", "POST /api/v1/call-logs", "/api/v1/call-logs", 201,
+                 script="log_call.lua", script_args=(str(files["calls"]),)),
+        # Latency probes: one request at a time, so latency = server time.
+        Scenario("raw_probe", "data floor, 1 connection", "GET /api/v1/leads (raw app)",
+                 "/api/v1/leads", 200, server="raw", auth="none", connections=1),
+        Scenario("list_probe", "list leads, 1 connection", "GET /api/v1/leads", "/api/v1/leads",
+                 200, connections=1),
+        Scenario("merge_probe", "merge lead, 1 connection", "POST /api/v1/leads (existing phone)",
+                 "/api/v1/leads", 200, script="merge_lead.lua",
+                 script_args=(str(files["merge"]),), connections=1),
+        Scenario("merge_1k_probe", "merge lead @1k leads, 1 connection",
+                 "POST /api/v1/leads (existing phone)", "/api/v1/leads", 200, server="small",
+                 auth="small", script="merge_lead.lua", script_args=(str(small_files["merge"]),),
+                 connections=1),
+        Scenario("ui_list", "UI /leads/ page, 1 connection", "GET /leads/ (session)", "/leads/",
+                 200, auth="session", connections=1),
+        Scenario("ui_detail", "UI lead page (200 calls), 1 connection",
+                 "GET /leads/<id>/ (session)", f"/leads/{heavy}/", 200, auth="session",
+                 connections=1),
+    ]  # fmt: skip
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop our servers on the way out
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short smoke run (~1.5 min)")
+    parser.add_argument("--leads", type=int, default=100_000, help="leads in the main DB")
+    parser.add_argument("--calls", type=int, help="call logs in the main DB (default 3×leads)")
+    parser.add_argument("--small-leads", type=int, default=1_000, help="leads in the small DB")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds per scenario (3)")
+    parser.add_argument("--seconds", type=float, help="seconds per round of a load scenario (5)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--workers", choices=sorted(harness.WORKER_CONFIGS), help="skip sweep")
+    parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profiles")
+    parser.add_argument(
+        "--quiet-wait", type=float,
+        help="max seconds to wait before each round for other processes to go quiet "
+        "(default 5, --quick 3; 0 = don't wait)",
+    )  # fmt: skip
+    parser.add_argument("--reseed", action="store_true", help="reseed even if counts match")
+    parser.add_argument("--db", default="crm_bench", help="main database name")
+    args = parser.parse_args()
+    plan = Plan.from_args(args)
+    started = dt.datetime.now(dt.UTC)
+    load_before = os.getloadavg()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "wrk.raw").write_text(f"wrk runs of {started.isoformat()}\n")
+
+    harness.ensure_wrk()
+    check_services()
+    small_db = f"{args.db}_1k"
+    calls = args.calls if args.calls is not None else 3 * args.leads
+    data: dict[str, seed.SeedInfo] = {}
+    sizes = ((args.db, args.leads, calls), (small_db, args.small_leads, 3 * args.small_leads))
+    for dbname, n_leads, n_calls in sizes:
+        info = seed.seed(dbname, n_leads, n_calls, force=args.reseed)
+        if info.reused:
+            say(f"reusing {dbname}: row counts match ({n_leads:,} leads, {n_calls:,} calls, "
+                f"seeded {info.seeded_at})")  # fmt: skip
+        else:
+            say(f"seeded {dbname}: {n_leads:,} leads, {n_calls:,} calls in {info.seconds:.1f}s")
+        with psycopg.connect(seed.dsn(dbname), autocommit=True) as conn:
+            seed.vacuum_analyze(conn)
+        data[dbname] = info
+
+    env = harness.app_env(seed.dsn(args.db))
+    say("collectstatic --noinput (DEBUG off serves the manifest)")
+    harness.manage("collectstatic", "--noinput", "-v0", database_url=seed.dsn(args.db))
+    key, small_key = new_api_key(args.db), new_api_key(small_db)
+    files = write_data_files(args.db, data[args.db].heavy_lead_id)
+    small_files = write_data_files(small_db, data[small_db].heavy_lead_id)
+    heavy = data[args.db].heavy_lead_id
+    headers = {
+        "key": {"Authorization": f"Bearer {key}"},
+        "small": {"Authorization": f"Bearer {small_key}"},
+        "none": None,
+    }
+
+    outcomes: dict[str, Outcome] = {}
+    sweep_rows: list[tuple[str, Outcome]] = []
+    queries: dict[str, list[str]] = {}
+    profiles: dict[str, profiling.Profile] = {}
+    notes: list[str] = []
+    servers: dict[str, Server] = {}
+    try:
+        if plan.sweep:
+            say("worker configs: list leads under each, interleaved")
+            sweep_rows = sweep(plan, env, headers)
+            chosen = sweep_winner(sweep_rows)
+        else:
+            chosen = args.workers or "sync-2"  # the sweep's usual winner on 2 cores
+        config = harness.WORKER_CONFIGS[chosen]
+        say(f"worker config: {config.describe}")
+        servers = {
+            "app": Server("app", APP, PORTS["app"], config, env),
+            "raw": Server("raw", RAW_APP, PORTS["raw"], config, env),
+            "small": Server(
+                "small", APP, PORTS["small"], config, harness.app_env(seed.dsn(small_db))
+            ),
+        }
+        servers["app"].start()
+        servers["raw"].start(ready_path="/api/v1/leads")
+        servers["small"].start()
+        queries = count_queries(servers["app"], key, files)
+        notes += check_raw_baseline(servers["app"], servers["raw"], key, queries["list"])
+        session = login(servers["app"].base_url)
+        headers["session"] = {"Cookie": f"sessionid={session}"} if session else None
+        missing = ui_availability(servers["app"].base_url, session, args.db, heavy)
+        scenarios = build_scenarios(files, small_files, heavy)
+        for scenario in scenarios:
+            outcomes[scenario.key] = Outcome(scenario)
+            if scenario.key.startswith("ui_") and (why := missing.get(scenario.key[3:])):
+                outcomes[scenario.key].note = why
+                say(f"  {scenario.label:<40} {why}")
+        runner = Runner(plan, servers, headers)
+
+        def reset(since: dt.datetime) -> None:
+            """Undo the round's writes and vacuum, as autovacuum would in time: new rows and
+            dead row versions would otherwise make the next round's COUNT visit the heap."""
+            for dbname in data:
+                seed.cleanup_after_run(dbname, since)
+                with psycopg.connect(seed.dsn(dbname), autocommit=True) as conn:
+                    seed.vacuum_analyze(conn)
+
+        runner.run_all([o for o in outcomes.values() if not o.note], reset)
+        if plan.profile_seconds:
+            for key_ in ("list", "merge"):
+                say(f"profiling {key_} with py-spy ({plan.profile_seconds}s)")
+                profiles[key_] = profile_scenario(runner, outcomes[key_].scenario)
+    finally:
+        for server in servers.values():
+            server.stop()
+        for dbname, info in data.items():
+            # Rows the scenarios added; a data set seeded during this run ends at seeded_at.
+            seeded = dt.datetime.fromisoformat(info.seeded_at) + dt.timedelta(seconds=1)
+            seed.cleanup_after_run(dbname, max(started, seeded))
+
+    context = {
+        "args": sys.argv[1:],
+        "started": started,
+        "load": (load_before, os.getloadavg()),
+        "plan": plan,
+        "config": config,
+        "sweep": sweep_rows,
+        "configs": {name: c.describe for name, c in harness.WORKER_CONFIGS.items()},
+        "data": data,
+        "outcomes": outcomes,
+        "profiles": profiles,
+        "notes": notes,
+        "queries": queries,
+        "versions": versions(),
+    }
+    text = report.render(context)
+    (RESULTS / "latest.md").write_text(text)
+    (RESULTS / "latest.json").write_text(json.dumps(report.as_json(context), indent=2) + "\n")
+    print()
+    print(text)
+    say(f"wrote {RESULTS / 'latest.md'} (raw output: {RESULTS}/*.raw)")
+
+
+def versions() -> dict[str, str]:
+    def out(*cmd: str) -> str:
+        try:
+            done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=30)
+            return (done.stdout or done.stderr).strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return "?"
+
+    import django
+    import gunicorn
+    import rest_framework
+
+    with psycopg.connect(seed.dsn("postgres")) as conn:
+        pg = conn.execute("SHOW server_version").fetchone()[0]
+    dirty = out("git", "status", "--porcelain", "--untracked-files=no")
+    return {
+        "commit": out("git", "rev-parse", "--short", "HEAD")
+        + (" + uncommitted changes" if dirty else ""),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "drf": rest_framework.VERSION,
+        "gunicorn": gunicorn.__version__,
+        "postgres": pg.split()[0],
+        "redis": redis.Redis.from_url(harness.REDIS_URL).info("server")["redis_version"],
+        "wrk": out("wrk", "-v").splitlines()[0].split(" [")[0] if out("wrk", "-v") else "?",
+        "cpus": str(os.cpu_count()),
+    }
+
+
+if __name__ == "__main__":
+    main()

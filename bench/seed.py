@@ -1,0 +1,355 @@
+"""Seed a benchmark database with realistic leads, call logs and timeline rows via COPY.
+
+Usable on its own: `.venv/bin/python bench/seed.py --db crm_bench --leads 100000 --calls 300000`.
+The data is deterministic for a given seed (names, phones, statuses...), its timestamps are
+relative to the moment of seeding: everything falls in the last 90 days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import hashlib
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+if __package__ in (None, ""):  # run as a script: .venv/bin/python bench/seed.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.seed_data import (
+    CALL_NOTES,
+    CITIES,
+    COMPANY_KINDS,
+    COMPANY_STEMS,
+    DOMAINS,
+    FIRST,
+    LAST,
+    NOTES,
+    OUTCOMES_NONZERO,
+    OUTCOMES_ZERO,
+    PRIORITIES,
+    SOURCES,
+    STATUSES,
+    TAGS,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+SEED_VERSION = "3"  # bump when the shape of the seeded data changes: forces a reseed
+HEAVY_LEAD_CALLS = 200
+SEED_DAYS = 90
+LOADED_TABLES = ("leads_lead", "calls_calllog", "leads_activity")
+_T0 = time.perf_counter()
+RESEED_AFTER = dt.timedelta(hours=24)  # the default 30-day window drifts as the data ages
+
+ADMIN_EMAIL = "bench-admin@bench.example"
+ADMIN_PASSWORD = "bench-admin-password-1"  # noqa: S105 (a throwaway local benchmark user)
+REPS = 20
+
+
+@dataclass
+class SeedInfo:
+    dbname: str
+    leads: int
+    calls: int
+    reused: bool
+    seconds: float
+    heavy_lead_id: str
+    seeded_at: str
+
+
+def log(message: str) -> None:
+    print(f"  [seed {time.perf_counter() - _T0:5.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def dsn(dbname: str) -> str:
+    return f"{PG_SERVER}/{dbname}"
+
+
+def _weighted(rng: random.Random, table: dict[str, int], k: int) -> list[str]:
+    return rng.choices(list(table), weights=list(table.values()), k=k)
+
+
+def django_password_hash(password: str, iterations: int = 1_000_000) -> str:
+    """A hash Django's PBKDF2PasswordHasher accepts, computed without loading Django."""
+    salt = base64.b64encode(os.urandom(12)).decode().rstrip("=").replace("+", "a").replace("/", "b")
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), iterations)
+    return f"pbkdf2_sha256${iterations}${salt}${base64.b64encode(digest).decode()}"
+
+
+def ensure_database(dbname: str) -> None:
+    with psycopg.connect(dsn("postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+
+
+def migrate(dbname: str) -> None:
+    env = {**os.environ, "DATABASE_URL": dsn(dbname), "DJANGO_SETTINGS_MODULE": "crm.settings"}
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+
+
+def read_meta(conn: psycopg.Connection) -> dict[str, str]:
+    conn.execute("CREATE TABLE IF NOT EXISTS bench_meta (key text PRIMARY KEY, value text)")
+    return dict(conn.execute("SELECT key, value FROM bench_meta").fetchall())
+
+
+def seeded_counts(conn: psycopg.Connection) -> tuple[int, int]:
+    leads = conn.execute("SELECT count(*) FROM leads_lead").fetchone()[0]
+    calls = conn.execute("SELECT count(*) FROM calls_calllog").fetchone()[0]
+    return leads, calls
+
+
+def seed(
+    dbname: str, leads: int, calls: int, *, force: bool = False, rng_seed: int = 42
+) -> SeedInfo:
+    """Create/migrate `dbname` and fill it, unless it already holds exactly this data set."""
+    started = time.perf_counter()
+    ensure_database(dbname)
+    migrate(dbname)
+    with psycopg.connect(dsn(dbname), autocommit=True) as conn:
+        meta = read_meta(conn)
+        if meta.get("seeded_at"):
+            # Rows a crashed earlier run added (everything seeded is at or before seeded_at).
+            since = dt.datetime.fromisoformat(meta["seeded_at"]) + dt.timedelta(seconds=1)
+            _delete_since(conn, since)
+        have = seeded_counts(conn)
+        fresh = False
+        if meta.get("seeded_at"):
+            age = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(meta["seeded_at"])
+            fresh = age < RESEED_AFTER
+        if (
+            not force
+            and fresh
+            and meta.get("version") == SEED_VERSION
+            and have == (leads, calls)
+            and int(meta.get("leads", -1)) == leads
+        ):
+            return SeedInfo(
+                dbname, leads, calls, True, time.perf_counter() - started,
+                meta["heavy_lead_id"], meta["seeded_at"],
+            )  # fmt: skip
+        info = _fill(conn, dbname, leads, calls, random.Random(rng_seed))
+        info.seconds = time.perf_counter() - started
+        return info
+
+
+def _uuid4(rng: random.Random) -> str:
+    """A version-4 UUID as 32 hex digits (PostgreSQL takes them without dashes): ~5x faster
+    than uuid.UUID(bytes=...)."""
+    bits = rng.getrandbits(128)
+    bits = (bits & ~(0xF000 << 64)) | (0x4000 << 64)  # version 4
+    bits = (bits & ~(0xC000 << 48)) | (0x8000 << 48)  # RFC 4122 variant
+    return f"{bits:032x}"
+
+
+def _fill(
+    conn: psycopg.Connection, dbname: str, n_leads: int, n_calls: int, rng: random.Random
+) -> SeedInfo:
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    # One transaction: a failure half-way leaves the previous data set (and its indexes) intact,
+    # and COPY FREEZE may skip the hint-bit rewrite because the tables were truncated in it.
+    with conn.transaction():
+        conn.execute(
+            "TRUNCATE leads_activity, calls_calllog, leads_lead, audit_auditlog, apikeys_apikey, "
+            "django_session, accounts_user CASCADE"
+        )
+        conn.execute("DELETE FROM bench_meta")
+        # Bulk-load speed: secondary indexes are rebuilt after the COPY (one sort each instead
+        # of a row-by-row insert into each), FK triggers are off while loading rows that match.
+        secondary = conn.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = 'public' "
+            "AND i.tablename = ANY(%s) AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+            "WHERE c.conname = i.indexname)",
+            [list(LOADED_TABLES)],
+        ).fetchall()
+        for name, _ in secondary:
+            conn.execute(f'DROP INDEX "{name}"')
+        conn.execute("SET LOCAL session_replication_role = replica")
+        conn.execute("SET LOCAL synchronous_commit = off")
+        conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        heavy_lead_id = _load_rows(conn, now, n_leads, n_calls, rng)
+        conn.execute("SET LOCAL session_replication_role = DEFAULT")
+        for _, definition in secondary:
+            conn.execute(definition)
+        log(f"rebuilt {len(secondary)} secondary indexes")
+        meta = {
+            "version": SEED_VERSION,
+            "leads": str(n_leads),
+            "calls": str(n_calls),
+            "seeded_at": now.isoformat(),
+            "heavy_lead_id": heavy_lead_id,
+        }
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO bench_meta (key, value) VALUES (%s, %s)", [*meta.items()])
+    vacuum_analyze(conn)
+    log("vacuum analyze done")
+    return SeedInfo(dbname, n_leads, n_calls, False, 0.0, heavy_lead_id, meta["seeded_at"])
+
+
+def _load_rows(
+    conn: psycopg.Connection, now: dt.datetime, n_leads: int, n_calls: int, rng: random.Random
+) -> str:
+    """Users, leads, calls and timeline rows; returns the id of the lead with 200 calls."""
+    # Users: one admin that logs in (UI pages) and owns the API key, and a team of sales reps.
+    admin_id = conn.execute(
+        "INSERT INTO accounts_user (password, is_superuser, first_name, last_name, is_staff, "
+        "is_active, date_joined, email) VALUES (%s, true, 'Bench', 'Admin', true, true, %s, %s) "
+        "RETURNING id",
+        [django_password_hash(ADMIN_PASSWORD), now, ADMIN_EMAIL],
+    ).fetchone()[0]
+    rep_ids = []
+    for i in range(REPS):
+        first, last = FIRST[i * 3 % len(FIRST)], LAST[i * 7 % len(LAST)]
+        rep_ids.append(
+            conn.execute(
+                "INSERT INTO accounts_user (password, is_superuser, first_name, last_name, "
+                "is_staff, is_active, date_joined, email) "
+                "VALUES ('!', false, %s, %s, false, true, %s, %s) RETURNING id",
+                [first, last, now, f"{first}.{last}{i}@sales.bench.example".lower()],
+            ).fetchone()[0]
+        )
+
+    # Leads ------------------------------------------------------------------------------------
+    now_epoch = int(now.timestamp())
+    span = SEED_DAYS * 86400
+    utc = dt.UTC
+    stamp = dt.datetime.fromtimestamp
+    phones = rng.sample(range(7_000_000_000, 9_999_999_999), n_leads)
+    sources = _weighted(rng, SOURCES, n_leads)
+    statuses = _weighted(rng, STATUSES, n_leads)
+    priorities = _weighted(rng, PRIORITIES, n_leads)
+    tag_sets = [json.dumps(rng.sample(TAGS, rng.choice((0, 0, 1, 1, 2, 3)))) for _ in range(64)]
+    lead_ids: list[str] = []
+    lead_created: list[int] = []
+    heavy = 0  # lead index 0 gets exactly HEAVY_LEAD_CALLS calls
+    rows: list[str] = []
+    activities: list[str] = []
+    random_ = rng.random
+    for i in range(n_leads):
+        lead_id = _uuid4(rng)
+        created = now_epoch - (20 * 86400 + 3 * 3600 if i == heavy else rng.randrange(span))
+        updated = created + rng.randrange(max(1, now_epoch - created))
+        created_s = stamp(created, utc).isoformat()
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        phone = f"+91{phones[i]}"
+        email = f"{first}.{last}{i}@{rng.choice(DOMAINS)}".lower() if random_() < 0.85 else N
+        company = (
+            f"{rng.choice(COMPANY_STEMS)} {rng.choice(COMPANY_KINDS)}" if random_() < 0.7 else N
+        )
+        deal = f"{rng.randrange(5_000_00, 50_00_000_00) / 100:.2f}" if random_() < 0.6 else N
+        notes = rng.choice(NOTES) if random_() < 0.3 else N
+        assignee = str(rng.choice(rep_ids)) if random_() < 0.6 else N
+        lead_ids.append(lead_id)
+        lead_created.append(created)
+        rows.append(
+            f"{lead_id}\t{first} {last}\t{email}\t{phone}\t{company}\t{rng.choice(CITIES)}\t"
+            f"{sources[i]}\t{statuses[i]}\t{priorities[i]}\t{rng.choice(tag_sets)}\t{deal}\t"
+            f"{notes}\t{phone}\t{email}\t{created_s}\t{stamp(updated, utc).isoformat()}\t"
+            f"{assignee}\n"
+        )
+        activities.append(
+            f"created\tLead created via the web app.\t{created_s}\t{admin_id}\t{lead_id}\n"
+        )
+    log(f"generated {n_leads} leads")
+    _copy(
+        conn,
+        "leads_lead (id, name, email, phone, company, city, source, status, priority, tags, "
+        "deal_value, notes, phone_e164, email_key, created_at, updated_at, assigned_to_id)",
+        rows,
+    )
+    log("copied leads")
+
+    # Calls: the heavy lead gets exactly HEAVY_LEAD_CALLS, the rest are spread over other leads.
+    rows = []
+    call_types = rng.choices(("Inbound", "Outbound"), weights=(45, 55), k=n_calls)
+    zero_outcomes = _weighted(rng, OUTCOMES_ZERO, n_calls)
+    other_outcomes = _weighted(rng, OUTCOMES_NONZERO, n_calls)
+    for j in range(n_calls):
+        i = heavy if j < HEAVY_LEAD_CALLS or n_leads == 1 else rng.randrange(1, n_leads)
+        created = lead_created[i]
+        called = created + rng.randrange(max(1, now_epoch - created))
+        logged_s = stamp(min(now_epoch, called + rng.randrange(5, 600)), utc).isoformat()
+        duration = 0 if random_() < 0.22 else rng.randrange(8, 1800)
+        outcome = zero_outcomes[j] if duration == 0 else other_outcomes[j]
+        notes = rng.choice(CALL_NOTES) if random_() < 0.2 else N
+        rows.append(
+            f"{_uuid4(rng)}\t{call_types[j]}\t{duration}\t{outcome}\t{notes}\t"
+            f"{stamp(called, utc).isoformat()}\t{logged_s}\t{lead_ids[i]}\n"
+        )
+        minutes, seconds = divmod(duration, 60)
+        length = f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
+        activities.append(
+            f"call_logged\t{call_types[j]} call, {length}: {outcome}.\t{logged_s}\t{admin_id}\t"
+            f"{lead_ids[i]}\n"
+        )
+    log(f"generated {n_calls} calls")
+    _copy(
+        conn,
+        "calls_calllog (id, call_type, duration_seconds, outcome, notes, called_at, created_at, "
+        "lead_id)",
+        rows,
+    )
+    _copy(conn, "leads_activity (kind, message, created_at, actor_id, lead_id)", activities)
+    log("copied calls and timeline")
+    return str(uuid.UUID(lead_ids[heavy]))
+
+
+N = "\\N"  # COPY's text-format NULL (no generated value contains a tab, newline or backslash)
+
+
+def _copy(conn: psycopg.Connection, target: str, rows: list[str], chunk: int = 20_000) -> None:
+    with conn.cursor().copy(f"COPY {target} FROM STDIN (FREEZE)") as copy:
+        for start in range(0, len(rows), chunk):
+            copy.write("".join(rows[start : start + chunk]))
+
+
+def cleanup_after_run(dbname: str, since: dt.datetime) -> dict[str, int]:
+    """Delete what the write scenarios added, so the next run finds the seeded counts again.
+    (Merge targets keep their merged notes/tags; the row counts are what matters.)"""
+    with psycopg.connect(dsn(dbname), autocommit=True) as conn:
+        return _delete_since(conn, since)
+
+
+def _delete_since(conn: psycopg.Connection, since: dt.datetime) -> dict[str, int]:
+    deleted = {}
+    with conn.transaction():
+        for table in ("leads_activity", "calls_calllog", "audit_auditlog", "leads_lead"):
+            cur = conn.execute(f"DELETE FROM {table} WHERE created_at >= %s", [since])
+            deleted[table] = cur.rowcount
+    return deleted
+
+
+def vacuum_analyze(conn: psycopg.Connection) -> None:
+    """Fresh statistics and visibility map (index-only scans), as autovacuum keeps them."""
+    for table in (*LOADED_TABLES, "audit_auditlog", "accounts_user"):
+        conn.execute(f"VACUUM ANALYZE {table}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", default="crm_bench")
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--calls", type=int, default=None, help="default: 3 x leads")
+    parser.add_argument("--force", action="store_true", help="reseed even if the counts match")
+    args = parser.parse_args()
+    calls = args.calls if args.calls is not None else 3 * args.leads
+    info = seed(args.db, args.leads, calls, force=args.force)
+    verb = "reused" if info.reused else "seeded"
+    print(f"{verb} {info.dbname}: {info.leads} leads, {info.calls} calls in {info.seconds:.1f}s")
+
+
+if __name__ == "__main__":
+    main()
