@@ -22,6 +22,12 @@ class AssigneeField(serializers.SlugRelatedField):
     def __init__(self, **kwargs):
         super().__init__(slug_field="email", queryset=User.objects.filter(is_active=True), **kwargs)
 
+    def run_validation(self, data=serializers.empty):
+        # DRF reads "" as null for relations; here "" is not an email, and null says "nobody".
+        if data == "":
+            self.fail("invalid")
+        return super().run_validation(data)
+
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
@@ -68,7 +74,8 @@ class LeadSerializer(StrictJSONSerializer, serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {
-            "email": {"help_text": "Required if phone is not provided."},
+            # "" is not an email address: send null (or leave the field out) for none.
+            "email": {"help_text": "Required if phone is not provided.", "allow_blank": False},
             "phone": {
                 "help_text": "Required if email is not provided. Any common format; numbers "
                 "without a country code are read in the server's default region."
@@ -86,9 +93,6 @@ class LeadSerializer(StrictJSONSerializer, serializers.ModelSerializer):
         except InvalidPhone as exc:
             raise serializers.ValidationError(str(exc)) from None
         return value
-
-    def validate_email(self, value: str | None) -> str | None:
-        return value or None
 
     def validate(self, attrs):
         for optional in ("company", "city", "notes"):
