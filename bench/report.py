@@ -169,8 +169,8 @@ def render(ctx: dict[str, Any]) -> str:
         "*App/DB CPU ms/req*: CPU time of the gunicorn workers / PostgreSQL per request, over all "
         "rounds — steadier than req/s when the machine is shared. "
         "*SQL* is the statements one such request sends (BEGIN/COMMIT included), counted "
-        "in-process with Django's test client; on top, every API request sends a `SELECT 1` "
-        "connection health check and three Redis commands (rate limit).",
+        "in-process with Django's test client; on top, every API request sends Redis the rate "
+        "limit's commands (django-ratelimit: an add, then an increment).",
     ]
     lines += ["", "## Targets", ""]
     lines += [f"- **{verdict}** {sentence}" for verdict, sentence in targets(outcomes)]
