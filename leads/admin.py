@@ -6,7 +6,7 @@ from audit.services import Actor
 from crm.errors import ServiceError
 
 from .models import MAX_TAG_LENGTH, Activity, Lead
-from .normalization import InvalidPhone, normalize_email, normalize_phone
+from .normalization import normalize_email, normalize_phone, validate_phone
 from .services import check_contact, lead_update, lead_upsert
 
 
@@ -25,11 +25,8 @@ class LeadAdminForm(forms.ModelForm):
     def clean_phone(self):
         phone = (self.cleaned_data.get("phone") or "").strip() or None
         if phone:
-            try:
-                key = normalize_phone(phone)
-            except InvalidPhone as exc:
-                raise forms.ValidationError(str(exc)) from None
-            self._check_unique("phone_e164", key, "phone")
+            validate_phone(phone)
+            self._check_unique("phone_e164", normalize_phone(phone), "phone")
         return phone
 
     def clean_email(self):

@@ -8,6 +8,7 @@ case-insensitively.
 
 import phonenumbers
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 
 class InvalidPhone(ValueError):
@@ -25,6 +26,14 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
     if not phonenumbers.is_possible_number(number):
         raise InvalidPhone("This is not a possible phone number for its country.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate_phone(raw: str) -> None:
+    """A Django validator (forms, the admin and DRF serializers all take these)."""
+    try:
+        normalize_phone(raw)
+    except InvalidPhone as exc:
+        raise ValidationError(str(exc), code="invalid_phone") from None
 
 
 def normalize_email(raw: str) -> str:

@@ -7,7 +7,7 @@ from crm.dates import iso_utc
 from crm.serializers import StrictJSONSerializer
 
 from .models import MAX_TAG_LENGTH, MAX_TAGS, Lead
-from .normalization import InvalidPhone, normalize_phone
+from .normalization import validate_phone
 
 
 @extend_schema_field({"type": "string", "format": "email"})
@@ -87,11 +87,8 @@ class LeadSerializer(StrictJSONSerializer, serializers.ModelSerializer):
 
     def validate_phone(self, value: str | None) -> str | None:
         if not value:
-            return None
-        try:
-            normalize_phone(value)
-        except InvalidPhone as exc:
-            raise serializers.ValidationError(str(exc)) from None
+            return None  # "" means no phone
+        validate_phone(value)
         return value
 
     def validate(self, attrs):

@@ -13,7 +13,7 @@ from calls.models import MAX_DURATION_SECONDS, CallOutcome, CallType
 from crm.dates import ist_midnight, validate_day
 from crm.errors import ServiceError
 from leads.models import MAX_TAG_LENGTH, MAX_TAGS, Lead, LeadPriority, LeadStatus
-from leads.normalization import InvalidPhone, normalize_phone
+from leads.normalization import validate_phone
 
 PAGE_SIZES = (25, 50, 100, 200)
 UNASSIGNED = "none"
@@ -239,13 +239,9 @@ class LeadForm(forms.Form):
 
     def clean_phone(self) -> str | None:
         phone = self.cleaned_data["phone"].strip()
-        if not phone:
-            return None
-        try:
-            normalize_phone(phone)
-        except InvalidPhone as exc:
-            raise forms.ValidationError(str(exc)) from None
-        return phone
+        if phone:
+            validate_phone(phone)
+        return phone or None
 
     def clean_email(self) -> str | None:
         return self.cleaned_data["email"].strip() or None
