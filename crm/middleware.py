@@ -33,11 +33,9 @@ class APIErrorMiddleware:
         if response.status_code >= 400 and not _is_json(response):
             response = _envelope_for(response)
         state = getattr(request, "rate_limit", None)
-        if state is not None:
+        if state is not None:  # (Retry-After on a 429 comes with the Throttled exception)
             for name, value in state.headers().items():
                 response[name] = value
-            if state.exceeded:
-                response["Retry-After"] = str(state.retry_after)
         return response
 
     def process_exception(self, request, exception):
