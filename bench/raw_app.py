@@ -25,20 +25,19 @@ COUNT_SQL = (
     'WHERE ("leads_lead"."created_at" >= %s AND "leads_lead"."created_at" < %s)'
 )
 PAGE_SQL = (
-    'SELECT "leads_lead"."id", "leads_lead"."name", "leads_lead"."email", "leads_lead"."phone", '
-    '"leads_lead"."company", "leads_lead"."city", "leads_lead"."source", "leads_lead"."status", '
-    '"leads_lead"."priority", "leads_lead"."tags", "leads_lead"."deal_value", '
-    '"leads_lead"."notes", "leads_lead"."assigned_to_id", "leads_lead"."phone_e164", '
-    '"leads_lead"."email_key", "leads_lead"."created_at", "leads_lead"."updated_at", '
-    '"accounts_user"."id", "accounts_user"."password", "accounts_user"."last_login", '
-    '"accounts_user"."is_superuser", "accounts_user"."first_name", "accounts_user"."last_name", '
-    '"accounts_user"."is_staff", "accounts_user"."is_active", "accounts_user"."date_joined", '
-    '"accounts_user"."email" FROM "leads_lead" LEFT OUTER JOIN "accounts_user" '
-    'ON ("leads_lead"."assigned_to_id" = "accounts_user"."id") '
+    'SELECT "leads_lead"."id" AS "id", "leads_lead"."name" AS "name", '
+    '"leads_lead"."email" AS "email", "leads_lead"."phone" AS "phone", '
+    '"leads_lead"."company" AS "company", "leads_lead"."city" AS "city", '
+    '"leads_lead"."source" AS "source", "leads_lead"."status" AS "status", '
+    '"leads_lead"."priority" AS "priority", "leads_lead"."tags" AS "tags", '
+    '"leads_lead"."deal_value" AS "deal_value", "leads_lead"."notes" AS "notes", '
+    '"leads_lead"."created_at" AS "created_at", "leads_lead"."updated_at" AS "updated_at", '
+    '(SELECT U0."email" AS "email" FROM "accounts_user" U0 '
+    'WHERE U0."id" = ("leads_lead"."assigned_to_id")) AS "assignee_email" '
+    'FROM "leads_lead" '
     'WHERE ("leads_lead"."created_at" >= %s AND "leads_lead"."created_at" < %s) '
-    'ORDER BY "leads_lead"."created_at" DESC, "leads_lead"."id" DESC LIMIT 50'
+    "ORDER BY 13 DESC, 1 DESC LIMIT 50"
 )
-ASSIGNEE_EMAIL = 26  # column index of accounts_user.email in PAGE_SQL
 
 _connection: psycopg.Connection | None = None
 
@@ -89,9 +88,9 @@ def list_leads() -> bytes:
             "tags": r[9],
             "deal_value": r[10],
             "notes": r[11],
-            "assigned_to": r[ASSIGNEE_EMAIL] if r[12] is not None else None,
-            "created_at": _iso(r[15]),
-            "updated_at": _iso(r[16]),
+            "assigned_to": r[14],
+            "created_at": _iso(r[12]),
+            "updated_at": _iso(r[13]),
         }
         for r in rows
     ]

@@ -119,7 +119,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "crm.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "crm",
             # A dead Redis must not stall requests: fail fast, the API then serves unlimited.

@@ -1,3 +1,4 @@
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -97,23 +98,45 @@ class LeadSerializer(StrictJSONSerializer, serializers.ModelSerializer):
                 attrs[optional] = None
         return attrs
 
-    def to_representation(self, lead: Lead) -> dict:
-        # Written out by hand: list pages render up to 500 leads, and this is several times
-        # faster than walking the declared fields. Keep it in step with Meta.fields (a test does).
+    # The columns a lead's representation reads. The list endpoint fetches exactly these as plain
+    # rows (`rows()`): building 50–500 model instances, their assignees included, cost more CPU
+    # than the SQL itself (bench/). The assignee's email comes from a subquery, not a join,
+    # because a join would stay in the page's COUNT and steer it onto a slower index.
+    ROW_FIELDS = (
+        "id", "name", "email", "phone", "company", "city", "source", "status", "priority",
+        "tags", "deal_value", "notes", "created_at", "updated_at",
+    )  # fmt: skip
+
+    @classmethod
+    def rows(cls, queryset):
+        assignee = User.objects.filter(pk=OuterRef("assigned_to_id")).order_by().values("email")
+        return queryset.values(*cls.ROW_FIELDS, assignee_email=Subquery(assignee))
+
+    def to_representation(self, lead: Lead | dict) -> dict:
+        # Written out by hand, several times faster than walking the declared fields. Keep it in
+        # step with Meta.fields (tests compare both with the spec's Lead schema).
+        row = lead if isinstance(lead, dict) else _row(lead)
         return {
-            "id": str(lead.id),
-            "name": lead.name,
-            "email": lead.email,
-            "phone": lead.phone,
-            "company": lead.company,
-            "city": lead.city,
-            "source": lead.source,
-            "status": lead.status,
-            "priority": lead.priority,
-            "tags": lead.tags,
-            "deal_value": lead.deal_value,
-            "notes": lead.notes,
-            "assigned_to": lead.assigned_to.email if lead.assigned_to_id else None,
-            "created_at": iso_utc(lead.created_at),
-            "updated_at": iso_utc(lead.updated_at),
+            "id": str(row["id"]),
+            "name": row["name"],
+            "email": row["email"],
+            "phone": row["phone"],
+            "company": row["company"],
+            "city": row["city"],
+            "source": row["source"],
+            "status": row["status"],
+            "priority": row["priority"],
+            "tags": row["tags"],
+            "deal_value": row["deal_value"],
+            "notes": row["notes"],
+            "assigned_to": row["assignee_email"],
+            "created_at": iso_utc(row["created_at"]),
+            "updated_at": iso_utc(row["updated_at"]),
         }
+
+
+def _row(lead: Lead) -> dict:
+    """A lead instance as the row `LeadSerializer.rows()` would fetch."""
+    row = {name: getattr(lead, name) for name in LeadSerializer.ROW_FIELDS}
+    row["assignee_email"] = lead.assigned_to.email if lead.assigned_to_id else None
+    return row
