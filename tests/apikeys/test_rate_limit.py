@@ -73,7 +73,7 @@ def test_failed_authentication_is_limited_per_address_but_never_blocks_a_valid_k
 def test_the_api_keeps_serving_when_the_cache_is_unreachable(rep_api, caplog):
     unreachable = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "crm.cache.RedisCache",  # the production backend (crm/settings.py)
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
             "OPTIONS": {"socket_connect_timeout": 0.1, "socket_timeout": 0.1},
         }

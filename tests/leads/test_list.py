@@ -166,3 +166,21 @@ def test_query_count_does_not_grow_with_the_page_size(admin_api, rep):
 def test_unknown_parameters_are_ignored(admin_api):
     make_lead(name="one")
     assert ids(admin_api.get(LEADS, {"colour": "blue"})) == ["one"]
+
+
+def test_a_listed_lead_reads_exactly_as_the_lead_itself(admin_api, rep):
+    """The list renders plain rows and GET /{id} a model instance: both must say the same."""
+    make_lead(
+        name="Assigned <b>",
+        email="Assigned@Example.com",
+        assigned_to=rep,
+        tags=["a", "b"],
+        deal_value="1234.50",
+        company="Acme",
+    )
+    make_lead(name="Nobody's", assigned_to=None, deal_value=None, city="Pune")
+    listed = admin_api.get(LEADS).json()["data"]
+    assert len(listed) == 2
+    for lead in listed:
+        assert admin_api.get(f"{LEADS}/{lead['id']}").json()["data"] == lead
+    assert {lead["assigned_to"] for lead in listed} == {rep.email, None}
