@@ -22,7 +22,7 @@ RULES: list[tuple[str, str]] = [
     ("auth: rest (header parse, SHA-256, checksum)", "authenticate (apikeys/authentication.py"),
     ("rate limit: Redis INCR", "allow_request (apikeys/throttling.py"),
     ("COUNT(*) query", "get_count (rest_framework/pagination.py"),
-    ("page query + model instances", "paginate_queryset ("),
+    ("page query (SQL, rows)", "paginate_queryset ("),
     ("filters (django-filter form, IST window)", "filter_queryset ("),
     ("serializer validation (phonenumbers…)", "is_valid (rest_framework/serializers.py"),
     ("merge: SELECT … FOR UPDATE", "_matches (leads/services.py"),

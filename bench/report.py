@@ -21,15 +21,19 @@ def _ms(value_us: float) -> str:
 def _short(sql: str) -> str:
     """`SELECT … FROM "leads_lead"` style summary of a statement."""
     verb = sql.split(None, 1)[0]
-    table = re.search(r'\b(?:FROM|INTO|UPDATE)\s+("[^"]+")', sql)
+    outer = sql
+    while (inner := re.sub(r"\([^()]*\)", "", outer)) != outer:  # drop (sub)queries, (args)
+        outer = inner
+    table = re.search(r'\b(?:FROM|INTO|UPDATE)\s+("[^"]+")', outer)
     if not table:
         return sql[:40]
     if sql.startswith("SELECT COUNT("):
         verb = "SELECT COUNT(*)"
     target = {"SELECT": "… FROM", "INSERT": "INTO", "DELETE": "FROM"}.get(verb.split()[0], "")
     for_update = " … FOR UPDATE" if sql.endswith("FOR UPDATE") else ""
-    joined = " + JOIN" if " JOIN " in sql else ""
-    return f"{verb} {target} {table.group(1)}{joined}{for_update}".replace("  ", " ")
+    joined = " + JOIN" if " JOIN " in outer else ""
+    subquery = " + subquery" if "(SELECT " in sql and not sql.startswith("SELECT COUNT(") else ""
+    return f"{verb} {target} {table.group(1)}{joined}{subquery}{for_update}".replace("  ", " ")
 
 
 def _table(rows: list[list[str]], header: list[str], align: str) -> list[str]:
