@@ -86,6 +86,10 @@ PATH_VARIABLES = {"leads": "{{leadId}}", "call-logs": "{{callLogId}}"}
 # A fresh phone and email on every run, so the first request creates (201) and the second
 # merges (200) even against a server that has seen the collection before.
 PREREQUEST = [
+    # The spec's own instructions name the key CRATIO_API_KEY: accept it when CRM_API_KEY is unset.
+    "if (!pm.variables.get('CRM_API_KEY') && pm.variables.get('CRATIO_API_KEY')) {",
+    "  pm.variables.set('CRM_API_KEY', pm.variables.get('CRATIO_API_KEY'));",
+    "}",
     "if (pm.info.requestName === 'Create a lead') {",
     "  const n = String(Math.floor(Math.random() * 1e8)).padStart(8, '0');",
     "  pm.collectionVariables.set('leadPhone', '+9198' + n);",
@@ -152,7 +156,8 @@ def build_collection(base_url: str) -> dict:
         "info": {
             "name": "Lead CRM API v1",
             "description": "Generated from /api/v1/openapi.json. Set `baseUrl` and `CRM_API_KEY` "
-            "(a key with Read, Write and Delete), then run the folder top to bottom.",
+            "(a key with Read, Write and Delete; `CRATIO_API_KEY` is read too), then run the "
+            "folder top to bottom.",
             "schema": SCHEMA_VERSION,
         },
         "auth": {
