@@ -4,7 +4,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
 from .network import is_allowed, parse_address, request_client_ip
-from .services import apikey_lookup, apikey_touch
+from .selectors import apikey_lookup
+from .services import apikey_touch
 from .throttling import count_auth_failure
 
 AUTH_SCHEME = "Bearer"

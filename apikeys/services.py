@@ -151,23 +151,6 @@ def _settings(api_key: APIKey) -> dict[str, Any]:
     }
 
 
-def apikey_lookup(raw_key: str) -> APIKey | None:
-    """The active key for `raw_key` with its user, in one indexed query, or None."""
-    if not is_well_formed(raw_key):
-        return None
-    digest = hash_key(raw_key)
-    try:
-        # .get(), not .first(): the hash is unique, and .first() would add an ORDER BY.
-        api_key = APIKey.objects.select_related("user").get(
-            hashed_key=digest, revoked_at__isnull=True, user__is_active=True
-        )
-    except APIKey.DoesNotExist:
-        return None
-    # The index lookup already matched; comparing again in constant time keeps the promise that
-    # no step of the check depends on how much of a guess was right.
-    return api_key if hmac.compare_digest(api_key.hashed_key, digest) else None
-
-
 def apikey_touch(*, api_key: APIKey, ip: str | None) -> None:
     """Record last use at most once a minute per key: one conditional UPDATE that concurrent
     requests cannot turn into a write storm."""

@@ -17,7 +17,7 @@ PY_SPY = Path(sys.executable).with_name("py-spy")
 
 # (bucket, substring of a py-spy frame "function (path:line)"), checked innermost frame first.
 RULES: list[tuple[str, str]] = [
-    ("auth: API key lookup (SQL)", "apikey_lookup (apikeys/services.py"),
+    ("auth: API key lookup (SQL)", "apikey_lookup (apikeys/selectors.py"),
     ("auth: last_used_at UPDATE", "apikey_touch (apikeys/services.py"),
     ("auth: rest (header parse, SHA-256, checksum)", "authenticate (apikeys/authentication.py"),
     ("rate limit: Redis INCR", "allow_request (apikeys/throttling.py"),

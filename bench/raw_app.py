@@ -18,25 +18,17 @@ IST = ZoneInfo("Asia/Kolkata")
 WINDOW_DAYS = 30
 LIMIT = 50
 
-# Captured from Django (CaptureQueriesContext around GET /api/v1/leads); %s are the window
-# bounds. Django's psycopg 3 backend binds parameters client-side, so does ClientCursor here.
-COUNT_SQL = (
-    'SELECT COUNT(*) AS "__count" FROM "leads_lead" '
-    'WHERE ("leads_lead"."created_at" >= %s AND "leads_lead"."created_at" < %s)'
-)
+# The app's SQL (leads.selectors.lead_list, captured with CaptureQueriesContext around GET
+# /api/v1/leads); %s are the window bounds. Django's psycopg 3 backend binds parameters
+# client-side, so does ClientCursor here.
+COUNT_SQL = "SELECT COUNT(*) FROM leads_lead l WHERE l.created_at >= %s AND l.created_at < %s"
 PAGE_SQL = (
-    'SELECT "leads_lead"."id" AS "id", "leads_lead"."name" AS "name", '
-    '"leads_lead"."email" AS "email", "leads_lead"."phone" AS "phone", '
-    '"leads_lead"."company" AS "company", "leads_lead"."city" AS "city", '
-    '"leads_lead"."source" AS "source", "leads_lead"."status" AS "status", '
-    '"leads_lead"."priority" AS "priority", "leads_lead"."tags" AS "tags", '
-    '"leads_lead"."deal_value" AS "deal_value", "leads_lead"."notes" AS "notes", '
-    '"leads_lead"."created_at" AS "created_at", "leads_lead"."updated_at" AS "updated_at", '
-    '(SELECT U0."email" AS "email" FROM "accounts_user" U0 '
-    'WHERE U0."id" = ("leads_lead"."assigned_to_id")) AS "assignee_email" '
-    'FROM "leads_lead" '
-    'WHERE ("leads_lead"."created_at" >= %s AND "leads_lead"."created_at" < %s) '
-    "ORDER BY 13 DESC, 1 DESC LIMIT 50"
+    'SELECT "l"."id", "l"."name", "l"."email", "l"."phone", "l"."company", "l"."city", '
+    '"l"."source", "l"."status", "l"."priority", "l"."tags", "l"."deal_value", "l"."notes", '
+    '"l"."created_at", "l"."updated_at", '
+    "(SELECT u.email FROM accounts_user u WHERE u.id = l.assigned_to_id) "
+    "FROM leads_lead l WHERE l.created_at >= %s AND l.created_at < %s "
+    "ORDER BY l.created_at DESC, l.id DESC LIMIT 50 OFFSET 0"
 )
 
 _connection: psycopg.Connection | None = None

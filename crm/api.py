@@ -1,11 +1,13 @@
 """What every /api/v1/ endpoint shares: the error envelope, the IST date-window filter, and the
 base viewset. (JSON parsing and rendering: crm.renderers; pagination: crm.pagination.)"""
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Mapping, Sequence
 
 import django_filters
+import django_filters.utils
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
@@ -158,11 +160,13 @@ class DateWindowFilterSet(django_filters.FilterSet):
             cls._form_class = super().get_form_class()
         return cls._form_class
 
+    def window(self) -> tuple[dt.datetime, dt.datetime]:
+        """The half-open [start, end) the valid from_date/to_date cover."""
+        return ist_range(self.form.cleaned_data["from_date"], self.form.cleaned_data["to_date"])
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        start, end = ist_range(
-            self.form.cleaned_data["from_date"], self.form.cleaned_data["to_date"]
-        )
+        start, end = self.window()
         return queryset.filter(**{f"{self.date_field}__gte": start, f"{self.date_field}__lt": end})
 
 
@@ -201,6 +205,14 @@ class APIViewSet(GenericViewSet):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular inspecting the view
             return self.queryset.none()
         return self.queryset.visible_to(self.request.user)
+
+    def valid_filterset(self) -> django_filters.FilterSet:
+        """The list's filters, validated (a bad value is a 400 naming it), for a list that is
+        not read through `filter_queryset`."""
+        filterset = self.filterset_class(self.request.query_params)
+        if not filterset.is_valid():
+            raise django_filters.utils.translate_validation(filterset.errors)
+        return filterset
 
     def filter_queryset(self, queryset):
         # The list filters (and their 30-day default window) must not hide a lead from

@@ -34,6 +34,13 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
             raise exceptions.ValidationError({name: f"Must be between {minimum} and {maximum}."})
         return value
 
+    def limits(self, request) -> tuple[int, int]:
+        """The request's limit and offset, validated, for a list read without a queryset (its
+        view then sets `count` to the total)."""
+        self.request = request
+        self.limit, self.offset = self.get_limit(request), self.get_offset(request)
+        return self.limit, self.offset
+
     def get_paginated_response(self, data):
         return Response(
             {

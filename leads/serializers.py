@@ -1,4 +1,3 @@
-from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -9,6 +8,7 @@ from crm.serializers import StrictJSONSerializer
 
 from .models import MAX_TAG_LENGTH, MAX_TAGS, Lead
 from .normalization import validate_phone
+from .selectors import LIST_FIELDS
 
 
 @extend_schema_field({"type": "string", "format": "email"})
@@ -98,24 +98,6 @@ class LeadSerializer(StrictJSONSerializer, serializers.ModelSerializer):
                 attrs[optional] = None
         return attrs
 
-    # The columns a lead's representation reads. The list endpoint fetches exactly these as plain
-    # rows (`rows()`): building 50–500 model instances, their assignees included, cost more CPU
-    # than the SQL itself (bench/). The assignee's email comes from a subquery, not a join,
-    # because a join would stay in the page's COUNT and steer it onto a slower index.
-    ROW_FIELDS = (
-        "id", "name", "email", "phone", "company", "city", "source", "status", "priority",
-        "tags", "deal_value", "notes", "created_at", "updated_at",
-    )  # fmt: skip
-
-    # Built once: Django copies an expression when a query resolves it.
-    ASSIGNEE_EMAIL = Subquery(
-        User.objects.filter(pk=OuterRef("assigned_to_id")).order_by().values("email")
-    )
-
-    @classmethod
-    def rows(cls, queryset):
-        return queryset.values(*cls.ROW_FIELDS, assignee_email=cls.ASSIGNEE_EMAIL)
-
     def to_representation(self, lead: Lead | dict) -> dict:
         # Written out by hand, several times faster than walking the declared fields. Keep it in
         # step with Meta.fields (tests compare both with the spec's Lead schema).
@@ -140,7 +122,7 @@ class LeadSerializer(StrictJSONSerializer, serializers.ModelSerializer):
 
 
 def _row(lead: Lead) -> dict:
-    """A lead instance as the row `LeadSerializer.rows()` would fetch."""
-    row = {name: getattr(lead, name) for name in LeadSerializer.ROW_FIELDS}
+    """A lead instance as the row `leads.selectors.lead_list` reads."""
+    row = {name: getattr(lead, name) for name in LIST_FIELDS}
     row["assignee_email"] = lead.assigned_to.email if lead.assigned_to_id else None
     return row

@@ -12,6 +12,7 @@ from crm.schema import RATE_LIMIT_HEADERS, DeletedSerializer, envelope, error_re
 
 from .filters import LeadFilter
 from .models import Lead
+from .selectors import lead_list
 from .serializers import LeadSerializer
 from .services import lead_delete, lead_upsert
 
@@ -90,10 +91,13 @@ class LeadViewSet(mixins.ListModelMixin, RetrieveMixin, DestroyMixin, APIViewSet
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
 
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        # A list page reads plain rows, not model instances (see LeadSerializer.ROW_FIELDS).
-        return LeadSerializer.rows(queryset) if self.action == "list" else queryset
+    def list(self, request, *args, **kwargs):
+        # Read in SQL, as plain rows (leads/selectors.py says why).
+        filters = self.valid_filterset().lead_list_filters()
+        limit, offset = self.paginator.limits(request)
+        page = lead_list(user=request.user, **filters, limit=limit, offset=offset)
+        self.paginator.count = page.total
+        return self.get_paginated_response(self.get_serializer(page.rows, many=True).data)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -3,7 +3,8 @@ import hashlib
 import pytest
 
 from apikeys.models import APIKey
-from apikeys.services import KEY_PREFIX, apikey_lookup, generate_raw_key, is_well_formed
+from apikeys.selectors import apikey_lookup
+from apikeys.services import KEY_PREFIX, generate_raw_key, is_well_formed
 from tests.factories import make_key
 
 

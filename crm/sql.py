@@ -1,0 +1,81 @@
+"""Hand-written SQL for the API's hottest reads, with the ORM's own conversion of values.
+
+Two reads are written as SQL rather than querysets: the API-key lookup that every request makes
+(`apikeys.selectors.apikey_lookup`) and the list-leads page (`leads.selectors.lead_list`). On
+those, building and compiling the ORM query cost more CPU than the driver and PostgreSQL spent
+running it (about 0.6–1.2 ms per query against 0.2–0.5 ms, bench/README.md), and #3 holds the
+list to half the throughput of the bare SQL. Everything else goes through the ORM.
+
+`Columns` keeps hand-written SQL honest: the column names come from the model, and each value
+read goes through the same converters a queryset applies (the backend's, then the field's), so
+a row read here equals the row a queryset reads, on SQLite and on PostgreSQL alike.
+"""
+
+import functools
+from collections.abc import Iterable, Sequence
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import Model
+
+
+class Columns:
+    """Some of a model's fields as a SELECT list (`alias`.`column`, …), and a fetched row's
+    values back as Python values or a model instance (fields not selected are deferred)."""
+
+    def __init__(self, model: type[Model], names: Sequence[str], *, alias: str):
+        self.model = model
+        self.alias = alias
+        # In the model's field order, which Model.from_db() expects of a partial row.
+        order = {field.attname: index for index, field in enumerate(model._meta.concrete_fields)}
+        fields = sorted(
+            (model._meta.get_field(name) for name in names), key=lambda f: order[f.attname]
+        )
+        self.attnames = [field.attname for field in fields]
+        self._cols = [field.get_col(alias) for field in fields]
+        self._converters_by_vendor: dict[str, list] = {}
+
+    def __len__(self) -> int:
+        return len(self._cols)
+
+    @functools.cached_property
+    def select(self) -> str:
+        """The SELECT list (one database per process, so built once)."""
+        quote = connection.ops.quote_name
+        return ", ".join(f"{quote(self.alias)}.{quote(col.target.column)}" for col in self._cols)
+
+    def convert(self, rows: Iterable[Sequence]) -> list[list]:
+        """Rows whose first values are these columns, converted (values after them are left as
+        they are)."""
+        db = connections[DEFAULT_DB_ALIAS]  # once per batch: the proxy costs a lookup per use
+        converters = self._converters(db)
+        converted = []
+        for row in rows:
+            values = list(row)
+            for index, col, functions in converters:
+                value = values[index]
+                for function in functions:
+                    value = function(value, col, db)
+                values[index] = value
+            converted.append(values)
+        return converted
+
+    def as_dicts(self, rows: Iterable[Sequence], *, extra: Sequence[str] = ()) -> list[dict]:
+        """Rows as dicts keyed by attname; `extra` names values selected after these columns."""
+        names = [*self.attnames, *extra]
+        return [dict(zip(names, values, strict=True)) for values in self.convert(rows)]
+
+    def instance(self, values: Sequence) -> Model:
+        (converted,) = self.convert([values])
+        return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, converted)
+
+    def _converters(self, db) -> list:
+        # What SQLCompiler.get_converters() finds for these columns; on PostgreSQL that is
+        # little more than JSON decoding, on SQLite also UUIDs, decimals and datetimes.
+        if db.vendor not in self._converters_by_vendor:
+            found = []
+            for index, col in enumerate(self._cols):
+                functions = db.ops.get_db_converters(col) + col.get_db_converters(db)
+                if functions:
+                    found.append((index, col, functions))
+            self._converters_by_vendor[db.vendor] = found
+        return self._converters_by_vendor[db.vendor]
