@@ -1,7 +1,6 @@
 """What every /api/v1/ endpoint shares: the error envelope, the IST date-window filter, and the
 base viewset. (JSON parsing and rendering: crm.renderers; pagination: crm.pagination.)"""
 
-import datetime as dt
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -160,13 +159,22 @@ class DateWindowFilterSet(django_filters.FilterSet):
             cls._form_class = super().get_form_class()
         return cls._form_class
 
-    def window(self) -> tuple[dt.datetime, dt.datetime]:
-        """The half-open [start, end) the valid from_date/to_date cover."""
-        return ist_range(self.form.cleaned_data["from_date"], self.form.cleaned_data["to_date"])
+    @classmethod
+    def clean(cls, data) -> dict:
+        """The valid parameters in `data` with the window's defaults filled in; a bad one is a
+        ValidationError naming it (a 400). For a list read without a queryset: this builds the
+        form alone, not a FilterSet, which deep-copies every filter on the way."""
+        form_class = cls.__dict__.get("_form_class") or cls().get_form_class()
+        form = form_class(data=data)
+        if not form.is_valid():
+            raise django_filters.utils.translate_validation(form.errors)
+        return form.cleaned_data
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        start, end = self.window()
+        start, end = ist_range(
+            self.form.cleaned_data["from_date"], self.form.cleaned_data["to_date"]
+        )
         return queryset.filter(**{f"{self.date_field}__gte": start, f"{self.date_field}__lt": end})
 
 
@@ -205,14 +213,6 @@ class APIViewSet(GenericViewSet):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular inspecting the view
             return self.queryset.none()
         return self.queryset.visible_to(self.request.user)
-
-    def valid_filterset(self) -> django_filters.FilterSet:
-        """The list's filters, validated (a bad value is a 400 naming it), for a list that is
-        not read through `filter_queryset`."""
-        filterset = self.filterset_class(self.request.query_params)
-        if not filterset.is_valid():
-            raise django_filters.utils.translate_validation(filterset.errors)
-        return filterset
 
     def filter_queryset(self, queryset):
         # The list filters (and their 30-day default window) must not hide a lead from

@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from crm.api import DateWindowFilterSet, strict_choice_filter
+from crm.dates import ist_range
 
 from .models import Lead, LeadPriority, LeadStatus
 
@@ -14,8 +15,8 @@ class EmailFilter(django_filters.CharFilter):
 
 
 class LeadFilter(DateWindowFilterSet):
-    """The list's query parameters: validated here, applied in SQL by `leads.selectors.lead_list`
-    (see `lead_list_filters`). `.qs` applies the same filters through the ORM: the tests hold
+    """The list's query parameters: validated here (`clean`), applied in SQL by
+    `leads.selectors.lead_list`. `.qs` applies the same filters through the ORM: the tests hold
     the SQL to it."""
 
     date_field = "created_at"
@@ -34,15 +35,15 @@ class LeadFilter(DateWindowFilterSet):
     def filter_assigned_to(self, queryset, name, value):
         return queryset.filter(assigned_to__email=value.strip().lower())
 
-    def lead_list_filters(self) -> dict:
-        """The valid filters as `lead_list`'s keyword arguments."""
-        data = self.form.cleaned_data
-        start, end = self.window()
+    @staticmethod
+    def lead_list_filters(params: dict) -> dict:
+        """Valid parameters (`LeadFilter.clean`) as `lead_list`'s keyword arguments."""
+        start, end = ist_range(params["from_date"], params["to_date"])
         return {
             "start": start,
             "end": end,
-            "status": data["status"],
-            "source": data["source"],
-            "priority": data["priority"],
-            "assignee_email": data["assigned_to"],
+            "status": params["status"],
+            "source": params["source"],
+            "priority": params["priority"],
+            "assignee_email": params["assigned_to"],
         }

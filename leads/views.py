@@ -93,7 +93,7 @@ class LeadViewSet(mixins.ListModelMixin, RetrieveMixin, DestroyMixin, APIViewSet
 
     def list(self, request, *args, **kwargs):
         # Read in SQL, as plain rows (leads/selectors.py says why).
-        filters = self.valid_filterset().lead_list_filters()
+        filters = LeadFilter.lead_list_filters(LeadFilter.clean(request.query_params))
         limit, offset = self.paginator.limits(request)
         page = lead_list(user=request.user, **filters, limit=limit, offset=offset)
         self.paginator.count = page.total
