@@ -4,7 +4,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, status
+from rest_framework import status
 from rest_framework.response import Response
 
 from crm.api import APIViewSet, DestroyMixin, RetrieveMixin
@@ -85,7 +85,7 @@ LeadEnvelope = envelope(LeadSerializer, "LeadEnvelope")
         },
     ),
 )
-class LeadViewSet(mixins.ListModelMixin, RetrieveMixin, DestroyMixin, APIViewSet):
+class LeadViewSet(RetrieveMixin, DestroyMixin, APIViewSet):
     # The assignee is joined (a lead shows its email).
     queryset = Lead.objects.select_related("assigned_to")
     serializer_class = LeadSerializer
