@@ -28,6 +28,7 @@ LeadEnvelope = envelope(LeadSerializer, "LeadEnvelope")
     ),
     retrieve=extend_schema(
         summary="Get a lead",
+        description="A lead the key's user may see; any other id is a 404.",
         parameters=RATE_LIMIT_HEADERS,
         responses={200: LeadEnvelope, **error_responses(401, 403, 404, 429)},
     ),
