@@ -1,5 +1,8 @@
 import os
+import time
+import types
 
+import django_ratelimit.core
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -23,6 +26,15 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _one_rate_limit_window(monkeypatch):
+    """django-ratelimit counts in fixed one-minute windows; a test that crossed into the next
+    one would see its counters reset and fail, about once in 60 runs per second it takes. Its
+    clock (only the library's) stands still at the moment the test starts."""
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: now))
 
 
 @pytest.fixture
