@@ -25,7 +25,7 @@ RULES: list[tuple[str, str]] = [
     ("list: COUNT(*) + page queries (SQL)", "lead_list (leads/selectors.py"),
     ("COUNT(*) query", "get_count (rest_framework/pagination.py"),
     ("page query (SQL, rows)", "paginate_queryset ("),
-    ("filters (form validation, IST window)", "clean (crm/api.py"),
+    ("filters (form validation, IST window)", "validated (crm/api.py"),
     ("filters (form validation, IST window)", "lead_list_filters (leads/filters.py"),
     ("filters (django-filter form, IST window)", "filter_queryset ("),
     ("serializer validation (phonenumbers…)", "is_valid (rest_framework/serializers.py"),

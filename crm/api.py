@@ -160,7 +160,7 @@ class DateWindowFilterSet(django_filters.FilterSet):
         return cls._form_class
 
     @classmethod
-    def clean(cls, data) -> dict:
+    def validated(cls, data) -> dict:
         """The valid parameters in `data` with the window's defaults filled in; a bad one is a
         ValidationError naming it (a 400). For a list read without a queryset: this builds the
         form alone, not a FilterSet, which deep-copies every filter on the way."""

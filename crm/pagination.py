@@ -35,11 +35,15 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         return value
 
     def limits(self, request) -> tuple[int, int]:
-        """The request's limit and offset, validated, for a list read without a queryset (its
-        view then sets `count` to the total)."""
+        """The request's limit and offset, validated: for a list read without a queryset, which
+        then answers with `rows_response`."""
         self.request = request
         self.limit, self.offset = self.get_limit(request), self.get_offset(request)
         return self.limit, self.offset
+
+    def rows_response(self, data, *, total: int):
+        self.count = total
+        return self.get_paginated_response(data)
 
     def get_paginated_response(self, data):
         return Response(

@@ -6,9 +6,10 @@ those, building and compiling the ORM query cost more CPU than the driver and Po
 running it (about 0.6–1.2 ms per query against 0.2–0.5 ms, bench/README.md), and #3 holds the
 list to half the throughput of the bare SQL. Everything else goes through the ORM.
 
-`Columns` keeps hand-written SQL honest: the column names come from the model, and each value
+`Columns` keeps hand-written SQL honest: the SELECT list comes from the model, and each value
 read goes through the same converters a queryset applies (the backend's, then the field's), so
-a row read here equals the row a queryset reads, on SQLite and on PostgreSQL alike.
+a row read here equals the row a queryset reads, on SQLite and on PostgreSQL alike. The app uses
+one database per process, so the SELECT list and the converters are worked out once.
 """
 
 import functools
@@ -32,7 +33,6 @@ class Columns:
         )
         self.attnames = [field.attname for field in fields]
         self._cols = [field.get_col(alias) for field in fields]
-        self._converters_by_vendor: dict[str, list] = {}
 
     def __len__(self) -> int:
         return len(self._cols)
@@ -47,7 +47,7 @@ class Columns:
         """Rows whose first values are these columns, converted (values after them are left as
         they are)."""
         db = connections[DEFAULT_DB_ALIAS]  # once per batch: the proxy costs a lookup per use
-        converters = self._converters(db)
+        converters = self._converters
         converted = []
         for row in rows:
             values = list(row)
@@ -68,14 +68,14 @@ class Columns:
         (converted,) = self.convert([values])
         return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, converted)
 
-    def _converters(self, db) -> list:
+    @functools.cached_property
+    def _converters(self) -> list:
         # What SQLCompiler.get_converters() finds for these columns; on PostgreSQL that is
         # little more than JSON decoding, on SQLite also UUIDs, decimals and datetimes.
-        if db.vendor not in self._converters_by_vendor:
-            found = []
-            for index, col in enumerate(self._cols):
-                functions = db.ops.get_db_converters(col) + col.get_db_converters(db)
-                if functions:
-                    found.append((index, col, functions))
-            self._converters_by_vendor[db.vendor] = found
-        return self._converters_by_vendor[db.vendor]
+        db = connections[DEFAULT_DB_ALIAS]
+        found = []
+        for index, col in enumerate(self._cols):
+            functions = db.ops.get_db_converters(col) + col.get_db_converters(db)
+            if functions:
+                found.append((index, col, functions))
+        return found

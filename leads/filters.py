@@ -15,7 +15,7 @@ class EmailFilter(django_filters.CharFilter):
 
 
 class LeadFilter(DateWindowFilterSet):
-    """The list's query parameters: validated here (`clean`), applied in SQL by
+    """The list's query parameters: validated here (`validated`), applied in SQL by
     `leads.selectors.lead_list`. `.qs` applies the same filters through the ORM: the tests hold
     the SQL to it."""
 
@@ -37,7 +37,7 @@ class LeadFilter(DateWindowFilterSet):
 
     @staticmethod
     def lead_list_filters(params: dict) -> dict:
-        """Valid parameters (`LeadFilter.clean`) as `lead_list`'s keyword arguments."""
+        """Valid parameters (`LeadFilter.validated`) as `lead_list`'s keyword arguments."""
         start, end = ist_range(params["from_date"], params["to_date"])
         return {
             "start": start,

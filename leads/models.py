@@ -36,7 +36,8 @@ _PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
 
 class LeadQuerySet(models.QuerySet):
     def visible_to(self, user) -> "LeadQuerySet":
-        """Row-level security: admins see every lead, a sales rep the leads assigned to them."""
+        """Row-level security: admins see every lead, a sales rep the leads assigned to them.
+        (The API's list applies the same rule in SQL: leads.selectors.lead_list.)"""
         if user.is_admin:
             return self
         return self.filter(assigned_to=user)

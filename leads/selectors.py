@@ -46,7 +46,7 @@ def lead_list(
     adapt = connection.ops.adapt_datetimefield_value
     conditions = ["l.created_at >= %s", "l.created_at < %s"]
     params: list = [adapt(start), adapt(end)]
-    if not user.is_admin:
+    if not user.is_admin:  # row-level security, as LeadQuerySet.visible_to
         conditions.append("l.assigned_to_id = %s")
         params.append(user.pk)
     for column, value in (("status", status), ("source", source), ("priority", priority)):

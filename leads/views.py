@@ -94,11 +94,11 @@ class LeadViewSet(RetrieveMixin, DestroyMixin, APIViewSet):
 
     def list(self, request, *args, **kwargs):
         # Read in SQL, as plain rows (leads/selectors.py says why).
-        filters = LeadFilter.lead_list_filters(LeadFilter.clean(request.query_params))
+        filters = LeadFilter.lead_list_filters(LeadFilter.validated(request.query_params))
         limit, offset = self.paginator.limits(request)
         page = lead_list(user=request.user, **filters, limit=limit, offset=offset)
-        self.paginator.count = page.total
-        return self.get_paginated_response(self.get_serializer(page.rows, many=True).data)
+        data = self.get_serializer(page.rows, many=True).data
+        return self.paginator.rows_response(data, total=page.total)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
