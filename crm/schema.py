@@ -72,5 +72,36 @@ def strip_trailing_slashes(result, generator, request, public):
     return result
 
 
+# OpenAPI links: which later call takes an id from a response. They tell integrators (and
+# schemathesis's stateful phase) how the operations chain: create a lead, log a call on it, read
+# or delete either.
+_CREATED_ID = "$response.body#/data/id"
+_LEAD_LINKS = {
+    "GetLead": {"operationId": "leads_retrieve", "parameters": {"id": _CREATED_ID}},
+    "DeleteLead": {"operationId": "leads_destroy", "parameters": {"id": _CREATED_ID}},
+    "ListCallsOfLead": {"operationId": "call_logs_list", "parameters": {"lead_id": _CREATED_ID}},
+    "LogCallOnLead": {
+        "operationId": "call_logs_create",
+        "requestBody": {"lead_id": _CREATED_ID, "call_type": "Outbound", "duration_seconds": 60},
+    },
+}
+_CALL_LINKS = {
+    "GetCallLog": {"operationId": "call_logs_retrieve", "parameters": {"id": _CREATED_ID}},
+    "DeleteCallLog": {"operationId": "call_logs_destroy", "parameters": {"id": _CREATED_ID}},
+}
+LINKS = {
+    ("/api/v1/leads", "post"): {"201": _LEAD_LINKS, "200": _LEAD_LINKS},
+    ("/api/v1/call-logs", "post"): {"201": _CALL_LINKS},
+}
+
+
+def add_links(result, generator, request, public):
+    for (path, method), by_status in LINKS.items():
+        responses = result["paths"][path][method]["responses"]
+        for status, links in by_status.items():
+            responses[status]["links"] = links
+    return result
+
+
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     return {status: ERRORS[status] for status in statuses}

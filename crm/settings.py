@@ -254,6 +254,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "crm.schema.strip_trailing_slashes",
+        "crm.schema.add_links",
     ],
 }
 

@@ -101,3 +101,33 @@ def test_docs_page_is_public_and_loads_only_its_own_assets(client):
         assert served.status_code == 200, (asset, served.status_code, served.get("Content-Type"))
     assert "cdn" not in page.lower()
     assert "/api/v1/openapi.json" in page
+
+
+def test_links_chain_a_new_lead_to_its_calls_and_each_resource_to_its_id(schema, admin_api):
+    """POST /leads links to reading and deleting the lead and to logging a call on it; POST
+    /call-logs to reading and deleting the call. Each link names a real operation and its real
+    parameters, and what the links say works against the server."""
+    new_id = "$response.body#/data/id"
+    operations = {
+        operation["operationId"]: operation
+        for item in schema["paths"].values()
+        for operation in item.values()
+    }
+    lead_links = schema["paths"]["/api/v1/leads"]["post"]["responses"]["201"]["links"]
+    call_links = schema["paths"]["/api/v1/call-logs"]["post"]["responses"]["201"]["links"]
+    assert set(lead_links) == {"GetLead", "DeleteLead", "ListCallsOfLead", "LogCallOnLead"}
+    assert set(call_links) == {"GetCallLog", "DeleteCallLog"}
+    for link in [*lead_links.values(), *call_links.values()]:
+        parameters = {p["name"] for p in operations[link["operationId"]].get("parameters", [])}
+        assert set(link.get("parameters", {})) <= parameters, link
+        assert set(link.get("parameters", {}).values()) <= {new_id}, link
+
+    lead = admin_api.post_json("/api/v1/leads", {"name": "Linked", "phone": "+919811100022"})
+    lead_id = lead.json()["data"]["id"]
+    log_call = lead_links["LogCallOnLead"]["requestBody"]
+    call = admin_api.post_json("/api/v1/call-logs", {**log_call, "lead_id": lead_id})
+    assert log_call["lead_id"] == new_id
+    assert call.status_code == 201
+    listed = admin_api.get("/api/v1/call-logs", {"lead_id": lead_id}).json()["data"]
+    assert [entry["id"] for entry in listed] == [call.json()["data"]["id"]]
+    assert admin_api.delete(f"/api/v1/call-logs/{call.json()['data']['id']}").status_code == 200
