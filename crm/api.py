@@ -1,6 +1,7 @@
 """What every /api/v1/ endpoint shares: the error envelope, the IST date-window filter, and the
 base viewset. (JSON parsing and rendering: crm.renderers; pagination: crm.pagination.)"""
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -170,11 +171,14 @@ class DateWindowFilterSet(django_filters.FilterSet):
             raise django_filters.utils.translate_validation(form.errors)
         return form.cleaned_data
 
+    @staticmethod
+    def window(params: Mapping) -> tuple[dt.datetime, dt.datetime]:
+        """The half-open [start, end) that valid from_date/to_date parameters cover."""
+        return ist_range(params["from_date"], params["to_date"])
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        start, end = ist_range(
-            self.form.cleaned_data["from_date"], self.form.cleaned_data["to_date"]
-        )
+        start, end = self.window(self.form.cleaned_data)
         return queryset.filter(**{f"{self.date_field}__gte": start, f"{self.date_field}__lt": end})
 
 

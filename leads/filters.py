@@ -4,7 +4,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from crm.api import DateWindowFilterSet, strict_choice_filter
-from crm.dates import ist_range
 
 from .models import Lead, LeadPriority, LeadStatus
 
@@ -35,10 +34,10 @@ class LeadFilter(DateWindowFilterSet):
     def filter_assigned_to(self, queryset, name, value):
         return queryset.filter(assigned_to__email=value.strip().lower())
 
-    @staticmethod
-    def lead_list_filters(params: dict) -> dict:
+    @classmethod
+    def lead_list_filters(cls, params: dict) -> dict:
         """Valid parameters (`LeadFilter.validated`) as `lead_list`'s keyword arguments."""
-        start, end = ist_range(params["from_date"], params["to_date"])
+        start, end = cls.window(params)
         return {
             "start": start,
             "end": end,
