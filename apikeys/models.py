@@ -1,7 +1,10 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+
+from .allowlist import validate_allowlist
 
 
 def default_rate_limit() -> int:
@@ -26,6 +29,8 @@ class APIKey(models.Model):
     """An integration's credential. The raw key exists only in the response that created it;
     this row keeps its SHA-256 (to look it up) and a short prefix (to recognise it)."""
 
+    EVENT_SUBJECT = "api_key"
+
     name = models.CharField(max_length=100)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -44,6 +49,7 @@ class APIKey(models.Model):
         default=list,
         blank=True,
         help_text="Addresses or CIDR ranges; empty allows every address.",
+        validators=[validate_allowlist],
     )
     rate_limit_per_minute = models.PositiveIntegerField(
         default=default_rate_limit,
@@ -67,6 +73,10 @@ class APIKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def clean(self):
+        if not (self.can_read or self.can_write or self.can_delete):
+            raise ValidationError("Turn on at least one permission, or revoke the key.")
 
     @property
     def is_active(self) -> bool:

@@ -1,4 +1,4 @@
-"""Reading API keys: the lookup every API request makes, in SQL (crm/sql.py says why)."""
+"""Reading API keys: the lookup every API request makes, in SQL (core/sql.py says why)."""
 
 import functools
 import hmac
@@ -6,7 +6,7 @@ import hmac
 from django.db import connection
 
 from accounts.models import User
-from crm.sql import Columns
+from core.sql import Columns
 
 from .models import APIKey
 from .services import hash_key, is_well_formed

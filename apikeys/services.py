@@ -10,16 +10,18 @@ import zlib
 from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from audit.services import Actor, audit_record
-from crm.errors import ServiceError
+from core.errors import InvalidFields, ServiceError
+from events.models import Verb
+from events.services import Actor, diff, plain, record_event
 
+from .allowlist import parse_allowlist
 from .models import APIKey
-from .network import parse_allowlist
 
 KEY_PREFIX = "le_live_"
 _ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
@@ -63,7 +65,7 @@ def is_well_formed(raw_key: str) -> bool:
 
 def apikey_create(
     *,
-    actor: Actor | None = None,
+    actor: Actor,
     name: str,
     user: User,
     can_read: bool = True,
@@ -80,59 +82,62 @@ def apikey_create(
         can_read=can_read,
         can_write=can_write,
         can_delete=can_delete,
-        allowed_ips=parse_allowlist(allowed_ips or []),
+        allowed_ips=_allowlist(allowed_ips or []),
         hashed_key=hash_key(raw_key),
         prefix=raw_key[:DISPLAY_PREFIX_CHARS],
     )
     if rate_limit_per_minute is not None:
         api_key.rate_limit_per_minute = rate_limit_per_minute
-    api_key.full_clean(exclude=["hashed_key", "prefix"])
+    _validate(api_key)
     with transaction.atomic():
         api_key.save()
-        audit_record(actor=actor, action="apikey.create", obj=api_key, changes=_settings(api_key))
+        _record(actor, Verb.API_KEY_CREATED, api_key, diff({}, _settings(api_key)))
     return api_key, raw_key
 
 
-def apikey_update(*, actor: Actor | None, api_key: APIKey, fields: dict[str, Any]) -> APIKey:
+def apikey_update(*, actor: Actor, api_key: APIKey, fields: dict[str, Any]) -> APIKey:
     """Change a key's name, linked user, toggles, allowlist or rate limit (not its secret)."""
     with transaction.atomic():
         # From the database: the caller's instance may already carry the new values (a bound
-        # ModelForm writes them onto it), and the audit entry needs the old ones.
+        # ModelForm writes them onto it), and the event needs the old ones.
         stored = APIKey.objects.select_for_update().select_related("user").get(pk=api_key.pk)
         before = _settings(stored)
         for name in EDITABLE_FIELDS & fields.keys():
             setattr(stored, name, fields[name])
-        stored.allowed_ips = parse_allowlist(stored.allowed_ips)
-        stored.full_clean(exclude=["hashed_key", "prefix"])
-        after = _settings(stored)
-        changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
-        stored.save()
-        audit_record(actor=actor, action="apikey.update", obj=stored, changes=changes)
+        stored.allowed_ips = _allowlist(stored.allowed_ips)
+        _validate(stored)
+        changes = diff(before, _settings(stored))
+        if changes:
+            stored.save()
+            _record(actor, Verb.API_KEY_UPDATED, stored, changes)
     return stored
 
 
-def apikey_regenerate(*, actor: Actor | None = None, api_key: APIKey) -> str:
+def apikey_regenerate(*, actor: Actor, api_key: APIKey) -> str:
     """Give the key a new secret. The old one stops working with this commit: lookups are by
     hash and nothing caches them. A revoked key stays revoked: make a new one instead."""
     if api_key.revoked_at is not None:
         raise ServiceError("A revoked key cannot be regenerated; create a new key instead.")
     raw_key = generate_raw_key()
+    old_prefix = api_key.prefix
     api_key.hashed_key = hash_key(raw_key)
     api_key.prefix = raw_key[:DISPLAY_PREFIX_CHARS]
     api_key.last_used_at = None
     api_key.last_used_ip = None
     with transaction.atomic():
         api_key.save(update_fields=["hashed_key", "prefix", "last_used_at", "last_used_ip"])
-        audit_record(actor=actor, action="apikey.regenerate", obj=api_key)
+        changes = {"prefix": [old_prefix, api_key.prefix]}
+        _record(actor, Verb.API_KEY_REGENERATED, api_key, changes)
     return raw_key
 
 
-def apikey_revoke(*, actor: Actor | None = None, api_key: APIKey) -> None:
+def apikey_revoke(*, actor: Actor, api_key: APIKey) -> None:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         with transaction.atomic():
             api_key.save(update_fields=["revoked_at"])
-            audit_record(actor=actor, action="apikey.revoke", obj=api_key)
+            changes = {"revoked_at": [None, plain(api_key.revoked_at)]}
+            _record(actor, Verb.API_KEY_REVOKED, api_key, changes)
 
 
 EDITABLE_FIELDS = {
@@ -140,8 +145,26 @@ EDITABLE_FIELDS = {
 }  # fmt: skip
 
 
+def _allowlist(entries) -> list[str]:
+    try:
+        return parse_allowlist(entries)
+    except ValueError as error:
+        raise InvalidFields({"allowed_ips": str(error)}) from None
+
+
+def _validate(api_key: APIKey) -> None:
+    try:
+        api_key.full_clean(exclude=["hashed_key", "prefix"])
+    except ValidationError as error:
+        errors = {
+            (None if field == NON_FIELD_ERRORS else field): " ".join(messages)
+            for field, messages in error.message_dict.items()
+        }
+        raise InvalidFields(errors) from None
+
+
 def _settings(api_key: APIKey) -> dict[str, Any]:
-    """What a key may do, for the audit log (never its secret)."""
+    """What a key may do, for its events (never its secret)."""
     return {
         "name": api_key.name,
         "user": api_key.user.email,
@@ -149,6 +172,10 @@ def _settings(api_key: APIKey) -> dict[str, Any]:
         "allowed_ips": list(api_key.allowed_ips),
         "rate_limit_per_minute": api_key.rate_limit_per_minute,
     }
+
+
+def _record(actor: Actor, verb: Verb, api_key: APIKey, changes: dict) -> None:
+    record_event(actor=actor, verb=verb, subject=api_key, changes=changes)
 
 
 def apikey_touch(*, api_key: APIKey, ip: str | None) -> None:

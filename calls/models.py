@@ -1,46 +1,18 @@
-import datetime as dt
 import uuid
 
 from django.db import models
 from django.utils import timezone
 
 from leads.models import Lead
+from leads.rules import visible_leads
 
-MAX_DURATION_SECONDS = 2_147_483_647  # what the column holds
-# A call before this, or more than a day of clock skew in the future, is a typo'd year: it would
-# sort the call out of (or on top of) every list.
-EARLIEST_CALL = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-CLOCK_SKEW = dt.timedelta(days=1)
-
-
-def format_duration(seconds: int) -> str:
-    """125 → "2m 05s"; 0 → "0s"; 3725 → "1h 02m"."""
-    minutes, seconds = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
-
-
-class CallType(models.TextChoices):
-    INBOUND = "Inbound"
-    OUTBOUND = "Outbound"
-
-
-class CallOutcome(models.TextChoices):
-    COMPLETED = "Completed"
-    BUSY = "Busy"
-    NO_ANSWER = "No Answer"
-    VOICEMAIL = "Voicemail"
-    MISSED = "Missed"
+from .rules import CallOutcome, CallType
 
 
 class CallLogQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CallLogQuerySet":
         """A call is visible to whoever can see its lead."""
-        if user.is_admin:
-            return self
-        return self.filter(lead__assigned_to=user)
+        return self.filter(visible_leads(user, prefix="lead__"))
 
     def missed_to_return(self, since) -> "CallLogQuerySet":
         """Missed calls since `since` that nobody has followed with a call to the same lead."""
@@ -53,6 +25,8 @@ class CallLogQuerySet(models.QuerySet):
 
 
 class CallLog(models.Model):
+    EVENT_SUBJECT = "call_log"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="calls")
     call_type = models.CharField(max_length=8, choices=CallType)

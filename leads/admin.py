@@ -1,79 +1,49 @@
 from django import forms
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
-from apikeys.network import request_client_ip
-from audit.services import Actor
-from crm.errors import ServiceError
+from core.admin import ServiceAdmin, form_errors_from
+from core.errors import ServiceError
+from events.models import Channel
+from events.services import Actor
 
-from .models import MAX_TAG_LENGTH, Activity, Lead
-from .normalization import normalize_email, normalize_phone, validate_phone
-from .services import check_contact, lead_update, lead_upsert
+from .models import Lead, Note
+from .rules import EDITABLE_FIELDS, check_contact, clean_lead_fields
+from .selectors import lead_duplicates
+from .services import lead_create, lead_delete, lead_update
 
 
 class LeadAdminForm(forms.ModelForm):
-    """The admin's lead form checks what the API and the UI check (a possible phone, a phone or
-    an email, tags as a list of short strings, no second lead with the same phone or email);
-    LeadAdmin then saves through the lead services so the timeline and audit log see it."""
+    """The admin's lead form checks with the lead rules (leads.rules) and for duplicates before
+    saving, so its errors show next to the fields; LeadAdmin then saves through the services."""
 
     class Meta:
         model = Lead
-        fields = [
-            "name", "email", "phone", "company", "city", "source", "status", "priority", "tags",
-            "deal_value", "notes", "assigned_to",
-        ]  # fmt: skip
-
-    def clean_phone(self):
-        phone = (self.cleaned_data.get("phone") or "").strip() or None
-        if phone:
-            validate_phone(phone)
-            self._check_unique("phone_e164", normalize_phone(phone), "phone")
-        return phone
-
-    def clean_email(self):
-        email = (self.cleaned_data.get("email") or "").strip() or None
-        if email:
-            self._check_unique("email_key", normalize_email(email), "email")
-        return email
-
-    def clean_tags(self):
-        tags = self.cleaned_data.get("tags")
-        if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
-            raise forms.ValidationError('Tags are a JSON list of strings, e.g. ["vip", "ivr"].')
-        if any(len(tag) > MAX_TAG_LENGTH for tag in tags):
-            raise forms.ValidationError(f"Each tag is at most {MAX_TAG_LENGTH} characters.")
-        return tags
+        fields = EDITABLE_FIELDS
 
     def clean(self):
         cleaned = super().clean()
-        for optional in ("company", "city", "notes"):
-            if cleaned.get(optional) == "":
-                cleaned[optional] = None
+        if self.errors:
+            return cleaned
         try:
-            check_contact(cleaned.get("phone"), cleaned.get("email"))
+            rules_cleaned = clean_lead_fields(cleaned)
+            check_contact(rules_cleaned.get("phone"), rules_cleaned.get("email"))
         except ServiceError as error:
-            raise forms.ValidationError(error.message) from None
+            form_errors_from(self, error)
+            return cleaned
+        cleaned.update(rules_cleaned)
+        existing = None if self.instance._state.adding else self.instance
+        duplicates = lead_duplicates(
+            phone=cleaned.get("phone"), email=cleaned.get("email"), exclude=existing
+        )
+        for field, other in duplicates.items():
+            self.add_error(field, f"The lead “{other}” already has this {field}.")
         return cleaned
-
-    def _check_unique(self, key_field: str, key: str, field: str) -> None:
-        other = Lead.objects.exclude(pk=self.instance.pk).filter(**{key_field: key}).first()
-        if other is not None:
-            raise forms.ValidationError(f"The lead “{other}” already has this {field}.")
-
-
-class ActivityInline(admin.TabularInline):
-    model = Activity
-    extra = 0
-    fields = ["created_at", "kind", "message", "actor"]
-    readonly_fields = fields
-    can_delete = False
-    ordering = ["-created_at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(ServiceAdmin):
     form = LeadAdminForm
     list_display = [
         "name", "phone", "email", "company", "source", "status", "priority", "assigned_to",
@@ -84,25 +54,51 @@ class LeadAdmin(admin.ModelAdmin):
     list_select_related = ["assigned_to"]
     autocomplete_fields = ["assigned_to"]
     date_hierarchy = "created_at"
-    readonly_fields = ["id", "phone_e164", "email_key", "created_at", "updated_at"]
+    readonly_fields = ["id", "phone_e164", "email_key", "created_at", "updated_at", "history"]
     show_full_result_count = False  # counting 100k rows on every admin page load is wasted work
-    inlines = [ActivityInline]
+
+    @admin.display(description="History")
+    def history(self, lead: Lead) -> str:
+        if lead._state.adding:
+            return "—"
+        url = reverse("admin:events_event_changelist") + f"?q={lead.pk}"
+        return format_html('<a href="{}">Every change to this lead, its calls and notes</a>', url)
 
     def save_model(self, request, obj, form, change):
-        """Through the services, like every other write: timeline, audit log, the same rules."""
-        actor = Actor(user=request.user, ip=request_client_ip(request))
+        """Through the services, like every other write: the same rules, one event each. A new
+        lead never merges into an existing one here (the form refuses duplicates)."""
+        actor = Actor.for_request(request, Channel.ADMIN)
+        fields = {name: form.cleaned_data[name] for name in EDITABLE_FIELDS}
         if change:
-            lead_update(actor=actor, lead=obj, fields=form.cleaned_data)
+            lead_update(actor=actor, lead=obj, fields=fields)
         else:
-            obj.pk = lead_upsert(actor=actor, fields=form.cleaned_data).lead.pk
+            obj.pk = lead_create(actor=actor, fields=fields).pk
         obj.refresh_from_db()
 
+    def delete_model(self, request, obj):
+        lead_delete(actor=Actor.for_request(request, Channel.ADMIN), lead=obj)
 
-@admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "lead", "kind", "message", "actor"]
-    list_filter = ["kind", "created_at"]
-    search_fields = ["message", "lead__name"]
-    list_select_related = ["lead", "actor"]
-    raw_id_fields = ["lead"]
+    def delete_queryset(self, request, queryset):
+        actor = Actor.for_request(request, Channel.ADMIN)
+        for lead in queryset:
+            lead_delete(actor=actor, lead=lead)
+
+
+@admin.register(Note)
+class NoteAdmin(admin.ModelAdmin):
+    """Notes are written on the lead's page (and recorded as events); here they are read."""
+
+    list_display = ["created_at", "lead", "author", "text"]
+    search_fields = ["text", "lead__name"]
+    list_select_related = ["lead", "author"]
+    readonly_fields = ["lead", "text", "author", "created_at"]
     show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

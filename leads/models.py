@@ -7,28 +7,17 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from .normalization import InvalidPhone, normalize_email, normalize_phone
-
-
-class LeadStatus(models.TextChoices):
-    NEW = "New"
-    CONTACTED = "Contacted"
-    QUALIFIED = "Qualified"
-    PROPOSAL = "Proposal"
-    WON = "Won"
-    LOST = "Lost"
-
-
-class LeadPriority(models.TextChoices):
-    LOW = "Low"
-    MEDIUM = "Medium"
-    HIGH = "High"
-
+from .rules import (
+    MAX_LENGTHS,
+    InvalidPhone,
+    LeadPriority,
+    LeadStatus,
+    normalize_email,
+    normalize_phone,
+    visible_leads,
+)
 
 DEFAULT_SOURCE = "API"
-MAX_TAGS = 50
-MAX_TAG_LENGTH = 50
-
 
 _PHONE_LIKE = re.compile(r"\+?\d{4,}")
 _PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
@@ -36,11 +25,8 @@ _PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
 
 class LeadQuerySet(models.QuerySet):
     def visible_to(self, user) -> "LeadQuerySet":
-        """Row-level security: admins see every lead, a sales rep the leads assigned to them.
-        (The API's list applies the same rule in SQL: leads.selectors.lead_list.)"""
-        if user.is_admin:
-            return self
-        return self.filter(assigned_to=user)
+        """Row-level security (leads.rules.visible_leads)."""
+        return self.filter(visible_leads(user))
 
     def search(self, text: str) -> "LeadQuerySet":
         """Name, email, company or phone containing `text`. A query that reads as a phone number
@@ -62,12 +48,12 @@ class LeadQuerySet(models.QuerySet):
 
 class Lead(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=200)
-    email = models.EmailField(max_length=254, null=True, blank=True)
-    phone = models.CharField(max_length=32, null=True, blank=True)
-    company = models.CharField(max_length=200, null=True, blank=True)
-    city = models.CharField(max_length=100, null=True, blank=True)
-    source = models.CharField(max_length=100, default=DEFAULT_SOURCE)
+    name = models.CharField(max_length=MAX_LENGTHS["name"])
+    email = models.EmailField(max_length=MAX_LENGTHS["email"], null=True, blank=True)
+    phone = models.CharField(max_length=MAX_LENGTHS["phone"], null=True, blank=True)
+    company = models.CharField(max_length=MAX_LENGTHS["company"], null=True, blank=True)
+    city = models.CharField(max_length=MAX_LENGTHS["city"], null=True, blank=True)
+    source = models.CharField(max_length=MAX_LENGTHS["source"], default=DEFAULT_SOURCE)
     status = models.CharField(max_length=16, choices=LeadStatus, default=LeadStatus.NEW)
     priority = models.CharField(max_length=8, choices=LeadPriority, default=LeadPriority.MEDIUM)
     tags = models.JSONField(default=list, blank=True)
@@ -133,6 +119,8 @@ class Lead(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        # Every write goes through leads.services, which validates with leads.rules first;
+        # the keys are derived here so that no save, whatever its path, can skip them.
         self.phone_e164 = normalize_phone(self.phone) if self.phone else None
         self.email_key = normalize_email(self.email) if self.email else None
         if kwargs.get("update_fields") is not None:
@@ -140,37 +128,20 @@ class Lead(models.Model):
         super().save(*args, **kwargs)
 
 
-class ActivityKind(models.TextChoices):
-    CREATED = "created", "Created"
-    MERGED = "merged", "Merged"
-    UPDATED = "updated", "Updated"
-    STATUS_CHANGED = "status_changed", "Status changed"
-    ASSIGNED = "assigned", "Assigned"
-    NOTE = "note", "Note"
-    CALL_LOGGED = "call_logged", "Call logged"
-    CALL_DELETED = "call_deleted", "Call deleted"
+class Note(models.Model):
+    """A note a person wrote on a lead; deleted with its lead. (Adding one is also an event.)"""
 
-
-class Activity(models.Model):
-    """One entry on a lead's timeline; deleted with its lead (the audit log keeps the history)."""
-
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities")
-    kind = models.CharField(max_length=20, choices=ActivityKind)
-    message = models.TextField()
-    actor = models.ForeignKey(
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="timeline_notes")
+    text = models.TextField()
+    author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name_plural = "activities"
         ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(kind__in=ActivityKind.values), name="activity_kind_valid"
-            ),
-        ]
-        indexes = [models.Index(fields=["lead", "-created_at"], name="activity_lead_created_idx")]
+        indexes = [models.Index(fields=["lead", "-created_at"], name="note_lead_created_idx")]
+        constraints = [models.CheckConstraint(condition=~models.Q(text=""), name="note_not_empty")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.message}"
+        return self.text[:80]

@@ -1,5 +1,6 @@
-"""Lead business rules: create-or-merge (dedup on phone and email), edits, notes, deletion.
-The API, the browser UI and the admin all call these, so they cannot disagree."""
+"""Lead business rules: create, create-or-merge (dedup on phone and email), edits, notes,
+deletion. The API, the pages, the Django admin and the commands all call these, so they cannot
+disagree; each change is recorded as one event in its own transaction."""
 
 import logging
 from dataclasses import dataclass
@@ -8,20 +9,24 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from accounts.models import User
-from audit.services import Actor, audit_record
-from crm.errors import Conflict, Forbidden, NotFound, ServiceError
+from core.errors import Conflict, Forbidden, NotFound, ServiceError
+from events.models import Verb
+from events.services import Actor, diff, record_event
 
-from .models import MAX_TAGS, Activity, ActivityKind, Lead
-from .normalization import normalize_email, normalize_phone
+from .models import Lead, Note
+from .representation import lead_to_api
+from .rules import (
+    EDITABLE_FIELDS,
+    can_see,
+    check_contact,
+    clean_lead_fields,
+    merge_tags,
+    normalize_email,
+    normalize_phone,
+)
 
 logger = logging.getLogger(__name__)
 
-# Fields a caller may set on a lead; anything else in `fields` is ignored.
-EDITABLE_FIELDS = (
-    "name", "email", "phone", "company", "city", "source", "status", "priority", "tags",
-    "deal_value", "notes", "assigned_to",
-)  # fmt: skip
 _UPSERT_ATTEMPTS = 3
 HIDDEN_DUPLICATE = "A lead with this phone or email already exists and is not assigned to you."
 
@@ -32,33 +37,23 @@ class UpsertResult:
     created: bool
 
 
-def merge_tags(existing: list[str], new: list[str]) -> list[str]:
-    """Union keeping first-seen order; tags differing only in case count as one. A lead has at
-    most MAX_TAGS tags, however many merges add to it."""
-    merged: list[str] = []
-    seen: set[str] = set()
-    for tag in [*existing, *new]:
-        tag = tag.strip()
-        if tag and tag.casefold() not in seen:
-            seen.add(tag.casefold())
-            merged.append(tag)
-    if len(merged) > MAX_TAGS:
-        message = f"A lead has at most {MAX_TAGS} tags; this would make {len(merged)}."
-        raise ServiceError(message, "tags")
-    return merged
+class DuplicateLead(Conflict):
+    """A new lead's phone or email belongs to an existing lead. `lead` is that lead when the
+    actor may see it, else None (a duplicate they cannot see says nothing about it)."""
 
-
-def check_contact(phone: str | None, email: str | None) -> None:
-    """A lead is reachable: it has a phone or an email (the database checks it too)."""
-    if not phone and not email:
-        raise ServiceError("Provide a phone or an email (or both).", "phone")
+    def __init__(self, lead: Lead | None, field: str):
+        self.lead = lead
+        if lead is None:  # not even which of phone and email matched
+            super().__init__(HIDDEN_DUPLICATE)
+        else:
+            super().__init__(f"The lead “{lead.name}” already has this {field}.", field)
 
 
 def lead_upsert(*, actor: Actor, fields: dict[str, Any]) -> UpsertResult:
     """Create a lead, or merge `fields` into the existing lead with the same phone or email.
 
-    `fields` holds only what the caller sent (validated), so omitted fields keep their values on
-    a merge and model defaults apply only to a new lead. Merge rules:
+    `fields` holds only what the caller sent, so omitted fields keep their values on a merge
+    and model defaults apply only to a new lead. Merge rules:
     - fields present overwrite; tags are unioned;
     - when the phone matches one lead and the email another, the phone match wins and the email
       stays with the lead that has it (the merged lead keeps its own email);
@@ -66,7 +61,17 @@ def lead_upsert(*, actor: Actor, fields: dict[str, Any]) -> UpsertResult:
     Simultaneous identical requests are settled by the unique constraints on the dedup keys:
     the loser's insert fails, and it retries as a merge.
     """
-    fields = {name: value for name, value in fields.items() if name in EDITABLE_FIELDS}
+    return _create_or(actor, fields, merge=True)
+
+
+def lead_create(*, actor: Actor, fields: dict[str, Any]) -> Lead:
+    """Create a lead; a phone or email another lead holds is a DuplicateLead (nothing changes).
+    For people typing a new lead, who must see the existing one before choosing to merge."""
+    return _create_or(actor, fields, merge=False).lead
+
+
+def _create_or(actor: Actor, fields: dict[str, Any], *, merge: bool) -> UpsertResult:
+    fields = clean_lead_fields(fields)
     check_contact(fields.get("phone"), fields.get("email"))
     _check_assignment(actor, fields)
     phone_key = normalize_phone(fields["phone"]) if fields.get("phone") else None
@@ -79,29 +84,26 @@ def lead_upsert(*, actor: Actor, fields: dict[str, Any]) -> UpsertResult:
                 target = by_phone or by_email
                 if target is None:
                     return UpsertResult(_create(actor, fields), created=True)
-                if not _can_see(actor, target):
-                    raise Conflict(HIDDEN_DUPLICATE)
+                if not merge or not can_see(actor.user, target):
+                    field = "phone" if by_phone else "email"
+                    raise DuplicateLead(target if can_see(actor.user, target) else None, field)
                 if by_email is not None and by_email.pk != target.pk:
                     fields = {k: v for k, v in fields.items() if k != "email"}
                 _merge(actor, target, fields)
                 return UpsertResult(target, created=False)
         except IntegrityError:
             # Another request inserted or claimed this phone/email between our read and write.
-            # Its transaction has committed, so the next attempt finds it and merges.
+            # Its transaction has committed, so the next attempt finds it (and merges).
             if attempt == _UPSERT_ATTEMPTS - 1:
                 raise
-            logger.info("lead_upsert lost a race on phone/email; retrying as a merge")
+            logger.info("a lead create lost a race on phone/email; retrying")
     raise AssertionError("unreachable")
-
-
-def _can_see(actor: Actor, lead: Lead) -> bool:
-    return actor.user.is_admin or lead.assigned_to_id == actor.user.pk
 
 
 def _check_assignment(actor: Actor, fields: dict[str, Any]) -> None:
     """A sales rep's leads are theirs: they cannot assign to anyone else, and "nobody" (null)
     means themselves, or the lead would vanish from their view."""
-    if actor.user.is_admin or "assigned_to" not in fields:
+    if actor.is_admin or "assigned_to" not in fields:
         return
     assignee = fields["assigned_to"]
     if assignee is not None and assignee.pk != actor.user.pk:
@@ -127,112 +129,91 @@ def _matches(phone_key: str | None, email_key: str | None) -> tuple[Lead | None,
 
 
 def _create(actor: Actor, fields: dict[str, Any]) -> Lead:
-    values = {**fields, "tags": merge_tags([], fields.get("tags") or [])}
-    if not actor.user.is_admin:
+    values = dict(fields)
+    if not actor.is_admin:
         values["assigned_to"] = actor.user
     lead = Lead(**values)
     lead.save(force_insert=True)
-    _record(actor, lead, ActivityKind.CREATED, f"Lead created via {actor.channel}.", "lead.create")
+    snapshot = lead_to_api(lead)
+    changes = diff({}, {name: snapshot[name] for name in EDITABLE_FIELDS})
+    _record(actor, Verb.LEAD_CREATED, lead, changes, snapshot)
     return lead
 
 
 def _merge(actor: Actor, lead: Lead, fields: dict[str, Any]) -> None:
-    changes = _apply(lead, fields, union_tags=True)
+    before = lead_to_api(lead)
+    if "tags" in fields:
+        fields = {**fields, "tags": merge_tags(lead.tags, fields["tags"])}
+    for name, value in fields.items():
+        setattr(lead, name, value)
+    changes = _edit_changes(before, lead_to_api(lead))
     if changes:
         check_contact(lead.phone, lead.email)
         lead.save()
-    summary = _describe(changes) if changes else "no fields changed"
-    _record(
-        actor, lead, ActivityKind.MERGED, f"Merged a duplicate from {actor.channel}: {summary}.",
-        "lead.merge", changes,
-    )  # fmt: skip
+    # A merge is recorded even when it changed nothing: someone sent this lead again.
+    _record(actor, Verb.LEAD_MERGED, lead, changes, lead_to_api(lead))
 
 
-def _apply(lead: Lead, fields: dict[str, Any], *, union_tags: bool) -> dict[str, list]:
-    """Set `fields` on `lead`; returns {field: [old, new]} for what actually changed. Tags are
-    added to the lead's (a merge) or replace them (an edit)."""
-    changes: dict[str, list] = {}
-    for name, value in fields.items():
-        if name == "tags":
-            value = merge_tags(lead.tags if union_tags else [], value or [])
-        old = getattr(lead, name)
-        if old != value:
-            changes[name] = [_plain(old), _plain(value)]
-            setattr(lead, name, value)
-    return changes
+def _edit_changes(before: dict, after: dict) -> dict[str, list]:
+    return diff(
+        {name: before[name] for name in EDITABLE_FIELDS},
+        {name: after[name] for name in EDITABLE_FIELDS},
+    )
 
 
-def _plain(value: Any) -> Any:
-    """A JSON-friendly form of a field value for the audit log."""
-    if isinstance(value, User):
-        return value.email
-    if value is None or isinstance(value, bool | int | float | str | list):
-        return value
-    return str(value)
-
-
-def _describe(changes: dict[str, list]) -> str:
-    parts = []
-    for name, (old, new) in changes.items():
-        label = name.replace("_", " ")
-        if name in {"notes", "tags"}:
-            parts.append(f"{label} updated")
-        else:
-            parts.append(f"{label} {old or '—'} → {new or '—'}")
-    return ", ".join(parts)
-
-
-def _record(
-    actor: Actor, lead: Lead, kind: str, message: str, action: str, changes: dict | None = None
-) -> None:
-    Activity.objects.create(lead=lead, kind=kind, message=message, actor=actor.user)
-    audit_record(actor=actor, action=action, obj=lead, changes=changes)
+def _record(actor: Actor, verb: Verb, lead: Lead, changes: dict, snapshot: dict | None) -> None:
+    record_event(
+        actor=actor, verb=verb, subject=lead, changes=changes, lead_id=lead.pk, snapshot=snapshot
+    )
 
 
 def _locked(actor: Actor, lead_id) -> Lead:
     """The lead, locked for this transaction, if it still exists and the actor may see it."""
-    lead = Lead.objects.visible_to(actor.user).select_for_update().filter(pk=lead_id).first()
+    leads = Lead.objects.visible_to(actor.user).select_related("assigned_to")
+    lead = leads.select_for_update(of=("self",)).filter(pk=lead_id).first()
     if lead is None:
         raise NotFound("This lead does not exist (any more).", "lead_id")
     return lead
 
 
 def lead_update(*, actor: Actor, lead: Lead, fields: dict[str, Any]) -> dict[str, list]:
-    """Edit a lead the actor can see (the UI's edit form and quick actions, the admin). Tags
-    given here replace the lead's tags. A phone or email that belongs to another lead is a
-    Conflict. Returns what changed, as {field: [old, new]}."""
-    fields = {name: value for name, value in fields.items() if name in EDITABLE_FIELDS}
+    """Edit a lead the actor can see. Tags given here replace the lead's tags. A phone or email
+    that belongs to another lead is a Conflict. Returns what changed, as {field: [old, new]};
+    an edit that changes nothing records nothing."""
+    fields = clean_lead_fields(fields)
     _check_assignment(actor, fields)
     try:
         with transaction.atomic():
             lead = _locked(actor, lead.pk)
-            changes = _apply(lead, fields, union_tags=False)
+            before = lead_to_api(lead)
+            for name, value in fields.items():
+                setattr(lead, name, value)
+            after = lead_to_api(lead)
+            changes = _edit_changes(before, after)
             if not changes:
                 return changes
             check_contact(lead.phone, lead.email)
             lead.save()
-            _record_edit(actor, lead, changes)
+            _record(actor, Verb.LEAD_UPDATED, lead, changes, lead_to_api(lead))
             return changes
     except IntegrityError:
         field = _taken_key(lead)
         raise Conflict(f"Another lead already has this {field}.", field) from None
 
 
-def _record_edit(actor: Actor, lead: Lead, changes: dict[str, list]) -> None:
-    """One timeline entry per kind of change: status and assignment get their own."""
-    rest = dict(changes)
-    if status := rest.pop("status", None):
-        message = f"Status {status[0]} → {status[1]}."
-        _record(
-            actor, lead, ActivityKind.STATUS_CHANGED, message, "lead.status", {"status": status}
-        )
-    if assignee := rest.pop("assigned_to", None):
-        message = f"Assigned to {assignee[1] or 'nobody'} (was {assignee[0] or 'nobody'})."
-        changes = {"assigned_to": assignee}
-        _record(actor, lead, ActivityKind.ASSIGNED, message, "lead.assign", changes)
-    if rest:
-        message = f"Edited: {_describe(rest)}."
-        _record(actor, lead, ActivityKind.UPDATED, message, "lead.update", rest)
+def lead_merge(*, actor: Actor, lead: Lead, fields: dict[str, Any]) -> Lead:
+    """Merge `fields` into a lead a person chose (the new-lead form, on a duplicate), as a
+    duplicate sent to lead_upsert would merge: fields given overwrite, tags are added."""
+    fields = clean_lead_fields(fields)
+    _check_assignment(actor, fields)
+    try:
+        with transaction.atomic():
+            lead = _locked(actor, lead.pk)
+            _merge(actor, lead, fields)
+            return lead
+    except IntegrityError:
+        field = _taken_key(lead)
+        raise Conflict(f"Another lead already has this {field}.", field) from None
 
 
 def _taken_key(lead: Lead) -> str:
@@ -242,25 +223,27 @@ def _taken_key(lead: Lead) -> str:
     return "phone" if phone and others.filter(phone_e164=phone).exists() else "email"
 
 
-def lead_add_note(*, actor: Actor, lead: Lead, text: str) -> Activity:
+def lead_add_note(*, actor: Actor, lead: Lead, text: str) -> Note:
+    text = text.strip()
+    if not text or "\x00" in text:
+        raise ServiceError("Write a note (without NUL characters).", "text")
     with transaction.atomic():
         lead = _locked(actor, lead.pk)
-        note = Activity.objects.create(
-            lead=lead, kind=ActivityKind.NOTE, message=text, actor=actor.user
+        note = Note.objects.create(lead=lead, text=text, author=actor.user)
+        record_event(
+            actor=actor,
+            verb=Verb.LEAD_NOTE_ADDED,
+            subject=note,
+            lead_id=lead.pk,
+            changes={"text": [None, text[:500]]},
         )
-        audit_record(actor=actor, action="lead.note", obj=lead, changes={"note": text[:500]})
     return note
 
 
 def lead_delete(*, actor: Actor, lead: Lead) -> None:
-    """Delete the lead with its call logs and timeline, in one transaction; the audit log keeps
-    a record of what was deleted. A lead deleted meanwhile by someone else is a NotFound."""
+    """Delete the lead with its call logs and notes, in one transaction; its last
+    representation stays in the event stream. A lead deleted meanwhile is a NotFound."""
     with transaction.atomic():
         lead = _locked(actor, lead.pk)
-        audit_record(
-            actor=actor,
-            action="lead.delete",
-            obj=lead,
-            changes={"name": lead.name, "phone": lead.phone, "email": lead.email},
-        )
+        _record(actor, Verb.LEAD_DELETED, lead, {}, lead_to_api(lead))
         lead.delete()

@@ -6,6 +6,7 @@ from accounts.models import User
 from apikeys.models import APIKey
 from apikeys.services import apikey_create
 from calls.models import CallLog
+from events.services import Actor
 from leads.models import Lead
 
 _sequence = itertools.count(1)
@@ -28,6 +29,7 @@ def make_key(
 ) -> tuple[APIKey, str]:
     wanted = set(permissions.split(",")) if permissions else set()
     return apikey_create(
+        actor=Actor.system(),
         name=name,
         user=user,
         can_read="read" in wanted,

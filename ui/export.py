@@ -1,16 +1,23 @@
-"""Leads as CSV, safe to open in a spreadsheet."""
+"""Leads as CSV, safe to open in a spreadsheet: each row is the lead's API representation
+(leads.representation), with times in IST and tags as one cell."""
 
 import csv
+import datetime as dt
 from collections.abc import Iterable, Iterator
 
-from crm.dates import IST
+from core.dates import IST
 from leads.models import Lead
+from leads.representation import lead_to_api
 
-HEADER = [
-    "ID", "Name", "Phone", "Phone (E.164)", "Email", "Company", "City", "Source", "Status",
-    "Priority", "Tags", "Deal value (INR)", "Assigned to", "Notes", "Created (IST)",
-    "Updated (IST)",
+# (field of the API representation, column header), in the order of the columns.
+COLUMNS = [
+    ("id", "ID"), ("name", "Name"), ("phone", "Phone"), ("email", "Email"),
+    ("company", "Company"), ("city", "City"), ("source", "Source"), ("status", "Status"),
+    ("priority", "Priority"), ("tags", "Tags"), ("deal_value", "Deal value (INR)"),
+    ("assigned_to", "Assigned to"), ("notes", "Notes"), ("created_at", "Created (IST)"),
+    ("updated_at", "Updated (IST)"),
 ]  # fmt: skip
+HEADER = [header for _, header in COLUMNS]
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ROWS_PER_CHUNK = 200
@@ -42,13 +49,14 @@ def leads_csv(leads: Iterable[Lead]) -> Iterator[str]:
 
 
 def _cells(lead: Lead) -> list:
-    return [
-        lead.id, lead.name, lead.phone, lead.phone_e164, lead.email, lead.company, lead.city,
-        lead.source, lead.status, lead.priority, ", ".join(lead.tags), lead.deal_value,
-        lead.assigned_to.email if lead.assigned_to_id else None, lead.notes,
-        _ist(lead.created_at), _ist(lead.updated_at),
-    ]  # fmt: skip
+    shown = lead_to_api(lead)
+    shown["tags"] = ", ".join(shown["tags"])
+    if shown["deal_value"] is not None:
+        shown["deal_value"] = f"{shown['deal_value']:.2f}"
+    shown["created_at"], shown["updated_at"] = _ist(shown["created_at"]), _ist(shown["updated_at"])
+    return [shown[field] for field, _ in COLUMNS]
 
 
-def _ist(moment) -> str:
+def _ist(iso_utc: str) -> str:
+    moment = dt.datetime.fromisoformat(iso_utc.replace("Z", "+00:00"))
     return moment.astimezone(IST).strftime("%Y-%m-%d %H:%M:%S")

@@ -1,7 +1,8 @@
-"""Forms for the sales pages. They check the shape of what a person typed (the same checks as
-the API's serializers) and hand clean values to the services, which own every business rule."""
+"""Forms for the sales pages. They turn what a person typed into Python values and hand them to
+the services, which own every rule (leads.rules, calls.rules); a refusal comes back as errors
+next to the fields (show_service_error). List filters apply through the lists' filter tables
+(leads.listing, calls.listing), as the API's do."""
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -9,19 +10,25 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from calls.models import MAX_DURATION_SECONDS, CallOutcome, CallType
-from crm.dates import ist_midnight, validate_day
-from crm.errors import ServiceError
-from leads.models import MAX_TAG_LENGTH, MAX_TAGS, Lead, LeadPriority, LeadStatus
-from leads.normalization import validate_phone
+from calls.listing import CallLogFilter
+from calls.rules import CallOutcome, CallType
+from core.dates import validate_day
+from core.errors import InvalidFields, ServiceError
+from leads.listing import LeadFilter
+from leads.models import Lead
+from leads.rules import MAX_LENGTHS, LeadPriority, LeadStatus
 
 PAGE_SIZES = (25, 50, 100, 200)
 UNASSIGNED = "none"
 
 
 def show_service_error(form: forms.Form, error: ServiceError) -> None:
-    """Put a service's refusal next to the field it names, or above the form."""
-    form.add_error(error.field if error.field in form.fields else None, error.message)
+    """Put a service's refusal next to the field(s) it names, or above the form."""
+    errors = error.errors if isinstance(error, InvalidFields) else {error.field: error.message}
+    renamed = getattr(form, "service_field_names", {})
+    for field, message in errors.items():
+        field = renamed.get(field, field)
+        form.add_error(field if field in form.fields else None, message)
 
 
 def _date_input() -> forms.DateInput:
@@ -51,14 +58,6 @@ class DateWindowMixin:
             self.add_error("from_date", f"From ({start}) is after To ({end}).")
             cleaned.pop("to_date")  # the window as a whole is invalid: filter by neither end
         return cleaned
-
-    def date_window(self, field: str) -> Q:
-        query = Q()
-        if start := self.cleaned_data.get("from_date"):
-            query &= Q(**{f"{field}__gte": ist_midnight(start)})
-        if end := self.cleaned_data.get("to_date"):
-            query &= Q(**{f"{field}__lt": ist_midnight(end + dt.timedelta(days=1))})
-        return query
 
 
 class ListForm(forms.Form):
@@ -141,18 +140,15 @@ class LeadFilterForm(DateWindowMixin, ListForm):
             del self.fields["assigned_to"]  # a rep sees only their own leads anyway
 
     def apply(self, leads: QuerySet) -> QuerySet:
-        data = self.cleaned_data
+        """The list's filters (the API's filter table) plus what only this page has: search,
+        and "Unassigned"."""
+        data = dict(self.cleaned_data)
         if text := (data.get("q") or "").strip():
             leads = leads.search(text)
-        for name in ("status", "priority", "source"):
-            if data.get(name):
-                leads = leads.filter(**{name: data[name]})
-        if assignee := data.get("assigned_to"):
-            if assignee == UNASSIGNED:
-                leads = leads.filter(assigned_to__isnull=True)
-            else:
-                leads = leads.filter(assigned_to__email=assignee)
-        return leads.filter(self.date_window("created_at"))
+        if data.get("assigned_to") == UNASSIGNED:
+            leads = leads.filter(assigned_to__isnull=True)
+            data["assigned_to"] = None
+        return leads.filter(LeadFilter.q(data))
 
 
 class CallFilterForm(DateWindowMixin, ListForm):
@@ -169,12 +165,9 @@ class CallFilterForm(DateWindowMixin, ListForm):
 
     def apply(self, calls: QuerySet) -> QuerySet:
         data = self.cleaned_data
-        if data.get("lead"):
-            calls = calls.filter(lead_id=data["lead"])
-        for name in ("call_type", "outcome"):
-            if data.get(name):
-                calls = calls.filter(**{name: data[name]})
-        return calls.filter(self.date_window("called_at"))
+        if data.get("outcome"):  # a filter of this page only (the API's is in a later version)
+            calls = calls.filter(outcome=data["outcome"])
+        return calls.filter(CallLogFilter.q({**data, "lead_id": data.get("lead")}))
 
 
 # --- Leads ----------------------------------------------------------------------------------
@@ -184,18 +177,22 @@ class LeadForm(forms.Form):
     """New or edit. A new lead is sent to lead_upsert with only what the rep filled in, so a
     merge keeps the existing lead's other fields (as an API request that omits them would)."""
 
-    name = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    name = forms.CharField(
+        max_length=MAX_LENGTHS["name"], widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     phone = forms.CharField(
-        max_length=32,
+        max_length=MAX_LENGTHS["phone"],
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "placeholder": "+91 98765 43210"}),
         help_text="Phone or email is required. Numbers without a country code are Indian.",
     )
-    email = forms.EmailField(max_length=254, required=False)
-    company = forms.CharField(max_length=200, required=False)
-    city = forms.CharField(max_length=100, required=False)
+    email = forms.CharField(
+        max_length=MAX_LENGTHS["email"], required=False, widget=forms.EmailInput()
+    )
+    company = forms.CharField(max_length=MAX_LENGTHS["company"], required=False)
+    city = forms.CharField(max_length=MAX_LENGTHS["city"], required=False)
     source = forms.CharField(
-        max_length=100,
+        max_length=MAX_LENGTHS["source"],
         widget=forms.TextInput(attrs={"list": "source-options", "placeholder": "e.g. Referral"}),
     )
     status = forms.ChoiceField(choices=LeadStatus.choices, initial=LeadStatus.NEW)
@@ -207,9 +204,6 @@ class LeadForm(forms.Form):
     )
     deal_value = forms.DecimalField(
         label="Deal value (INR)",
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
         required=False,
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
     )
@@ -237,27 +231,12 @@ class LeadForm(forms.Form):
                 Q(is_active=True) | Q(pk=lead.assigned_to_id)
             ).order_by("email")
 
-    def clean_phone(self) -> str | None:
-        phone = self.cleaned_data["phone"].strip()
-        if phone:
-            validate_phone(phone)
-        return phone or None
-
-    def clean_email(self) -> str | None:
-        return self.cleaned_data["email"].strip() or None
-
     def clean_tags(self) -> list[str]:
-        tags = [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
-        if len(tags) > MAX_TAGS:
-            raise forms.ValidationError(f"At most {MAX_TAGS} tags.")
-        if too_long := [tag for tag in tags if len(tag) > MAX_TAG_LENGTH]:
-            raise forms.ValidationError(
-                f"Tags are at most {MAX_TAG_LENGTH} characters: “{too_long[0][:20]}…”."
-            )
-        return tags
+        return [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
 
-    def upsert_fields(self) -> dict[str, Any]:
-        """What the rep filled in; status and priority only when changed from their defaults."""
+    def merge_fields(self) -> dict[str, Any]:
+        """What the rep filled in, to merge into an existing lead: status and priority only when
+        changed from their defaults, so a merge keeps the lead's other values."""
         fields = {}
         for name, value in self.cleaned_data.items():
             if name in ("status", "priority"):
@@ -267,11 +246,10 @@ class LeadForm(forms.Form):
                 fields[name] = value
         return fields
 
-    def update_fields(self) -> dict[str, Any]:
-        """Every field: a field emptied on the edit form is cleared on the lead."""
+    def all_fields(self) -> dict[str, Any]:
+        """Every field: a field left empty is empty on the lead (leads.rules reads "" as none)."""
         fields = dict(self.cleaned_data)
-        for name in ("company", "city", "notes"):
-            fields[name] = fields[name].strip() or None
+        fields["email"] = fields["email"] or None  # a blank email box means no email
         return fields
 
 
@@ -279,6 +257,9 @@ class LeadForm(forms.Form):
 
 
 class CallLogForm(forms.Form):
+    # The service names a field as the call log does; this form calls one of them otherwise.
+    service_field_names = {"duration_seconds": "duration"}
+
     call_type = forms.ChoiceField(label="Type", choices=CallType.choices, initial=CallType.OUTBOUND)
     duration = forms.CharField(
         max_length=20,
@@ -308,10 +289,7 @@ class CallLogForm(forms.Form):
         minutes, seconds = int(match[1] or 0), int(match[2])
         if match[1] and seconds >= 60:
             raise forms.ValidationError("Seconds after the colon must be below 60.")
-        total = minutes * 60 + seconds
-        if total > MAX_DURATION_SECONDS:
-            raise forms.ValidationError("That is longer than any call.")
-        return total
+        return minutes * 60 + seconds
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.http import HttpResponseBadRequest
 from django.utils import timezone
+from django.utils.html import escape
 
-from crm.middleware import API_PREFIX
+from core.http import API_PREFIX
 
 
 class DisplayTimeZoneMiddleware:
@@ -16,3 +18,37 @@ class DisplayTimeZoneMiddleware:
             return self.get_response(request)
         with timezone.override(settings.DISPLAY_TIME_ZONE):
             return self.get_response(request)
+
+
+class RefuseNulMiddleware:
+    """No text a person can send to a page (query string or form field, the admin's included)
+    may hold a NUL character: PostgreSQL cannot store or compare one, so it would surface as a
+    server error deep in a query. Such a request is a 400 naming the field. (The API refuses
+    NUL in its own way: api.viewsets for the query string, api.renderers for JSON bodies.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(API_PREFIX):
+            field = _field_with_nul(request)
+            if field is not None:
+                return HttpResponseBadRequest(
+                    f"<!doctype html><title>Bad request</title><h1>Bad request</h1>"
+                    f"<p>The field “{escape(field)}” contains a NUL character.</p>"
+                )
+        return self.get_response(request)
+
+
+def _field_with_nul(request) -> str | None:
+    sources = [request.GET]
+    if request.method == "POST" and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        sources.append(request.POST)
+    for data in sources:
+        for name, values in data.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return name.replace("\x00", "")
+    return None

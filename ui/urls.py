@@ -1,18 +1,46 @@
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
-from .views import calls, home, lead_detail, leads
+from .views import apikeys, calls, home, lead_detail, leads
 
-app_name = "ui"
+sales_pages = (
+    [
+        path("", home.home, name="home"),
+        path("leads/", leads.lead_list, name="lead_list"),
+        path("leads/new/", leads.lead_new, name="lead_new"),
+        path("leads/export.csv", leads.lead_export, name="lead_export"),
+        path("leads/<uuid:lead_id>/", lead_detail.lead_detail, name="lead_detail"),
+        path("leads/<uuid:lead_id>/edit/", leads.lead_edit, name="lead_edit"),
+        path("leads/<uuid:lead_id>/delete/", leads.lead_delete_view, name="lead_delete"),
+        path("leads/<uuid:lead_id>/calls/", lead_detail.lead_log_call, name="lead_log_call"),
+        path("leads/<uuid:lead_id>/notes/", lead_detail.lead_note, name="lead_note"),
+        path("leads/<uuid:lead_id>/status/", lead_detail.lead_status, name="lead_status"),
+        path("calls/", calls.call_list, name="call_list"),
+    ],
+    "ui",
+)
+
+# Settings → Integrations → API
+apikey_pages = (
+    [
+        path("", apikeys.apikey_list, name="list"),
+        path("new/", apikeys.apikey_new, name="new"),
+        path("<int:key_id>/created/", apikeys.apikey_created, name="created"),
+        path("<int:key_id>/edit/", apikeys.apikey_edit, name="edit"),
+        path("<int:key_id>/regenerate/", apikeys.apikey_regenerate_view, name="regenerate"),
+        path("<int:key_id>/revoke/", apikeys.apikey_revoke_view, name="revoke"),
+    ],
+    "apikeys",
+)
+
 urlpatterns = [
-    path("", home.home, name="home"),
-    path("leads/", leads.lead_list, name="lead_list"),
-    path("leads/new/", leads.lead_new, name="lead_new"),
-    path("leads/export.csv", leads.lead_export, name="lead_export"),
-    path("leads/<uuid:lead_id>/", lead_detail.lead_detail, name="lead_detail"),
-    path("leads/<uuid:lead_id>/edit/", leads.lead_edit, name="lead_edit"),
-    path("leads/<uuid:lead_id>/delete/", leads.lead_delete_view, name="lead_delete"),
-    path("leads/<uuid:lead_id>/calls/", lead_detail.lead_log_call, name="lead_log_call"),
-    path("leads/<uuid:lead_id>/notes/", lead_detail.lead_note, name="lead_note"),
-    path("leads/<uuid:lead_id>/status/", lead_detail.lead_status, name="lead_status"),
-    path("calls/", calls.call_list, name="call_list"),
+    # Failed logins are counted and locked out by django-axes (see settings).
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("settings/integrations/api/", include(apikey_pages)),
+    path("", include(sales_pages)),
 ]

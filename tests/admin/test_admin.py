@@ -1,8 +1,13 @@
+"""The Django admin writes through the services like every other adapter: the same rules, one
+event per change, and no way around them (API-key allowlists, deletes, the event log)."""
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from audit.models import AuditLog
+from apikeys.models import APIKey
+from calls.models import CallLog
+from events.models import Event
 from leads.models import Lead
 from tests.factories import make_call, make_key, make_lead
 
@@ -15,11 +20,18 @@ def browser(client, admin_user):
     return client
 
 
+def lead_form(**overrides):
+    return {
+        "name": "Asha", "phone": "", "email": "", "source": "API", "status": "New",
+        "priority": "Medium", "tags": "[]", **overrides,
+    }  # fmt: skip
+
+
 def test_every_model_is_in_the_admin():
     registered = {model._meta.label for model in admin.site._registry}
     assert {
-        "accounts.User", "apikeys.APIKey", "leads.Lead", "leads.Activity", "calls.CallLog",
-        "audit.AuditLog",
+        "accounts.User", "apikeys.APIKey", "leads.Lead", "leads.Note", "calls.CallLog",
+        "events.Event",
     } <= registered  # fmt: skip
 
 
@@ -27,45 +39,30 @@ def test_changelists_and_change_pages_render_with_search_and_filters(browser, ad
     lead = make_lead(name="Asha", assigned_to=admin_user)
     call = make_call(lead)
     key, _ = make_key(admin_user)
-    AuditLog.objects.create(action="lead.create", object_type="lead", object_id=str(lead.pk))
+    browser.post(reverse("admin:leads_lead_change", args=[lead.pk]), lead_form(phone=lead.phone))
+    event = Event.objects.get(lead_id=lead.pk)
     for model, obj in [("accounts_user", admin_user), ("leads_lead", lead),
-                       ("calls_calllog", call), ("apikeys_apikey", key)]:  # fmt: skip
+                       ("calls_calllog", call), ("apikeys_apikey", key),
+                       ("events_event", event)]:  # fmt: skip
         changelist = reverse(f"admin:{model}_changelist")
         assert browser.get(changelist).status_code == 200
         assert browser.get(changelist, {"q": "asha"}).status_code == 200
         assert browser.get(reverse(f"admin:{model}_change", args=[obj.pk])).status_code == 200
-    assert browser.get(reverse("admin:leads_activity_changelist")).status_code == 200
-    assert browser.get(reverse("admin:audit_auditlog_changelist")).status_code == 200
+    assert browser.get(reverse("admin:leads_note_changelist")).status_code == 200
 
 
-def test_admin_lead_form_validates_the_phone_and_keeps_dedup_keys(browser):
-    response = browser.post(
-        reverse("admin:leads_lead_add"),
-        {"name": "Bad", "phone": "12", "source": "API", "status": "New", "priority": "Medium",
-         "tags": "[]", "activities-TOTAL_FORMS": 0, "activities-INITIAL_FORMS": 0},
-    )  # fmt: skip
+def test_admin_validates_leads_with_the_lead_rules(browser):
+    response = browser.post(reverse("admin:leads_lead_add"), lead_form(name="Bad", phone="12"))
     assert response.status_code == 200
     assert "not a possible phone number" in response.content.decode()
+    response = browser.post(reverse("admin:leads_lead_add"), lead_form(phone="+91 98765 4321O"))
+    assert response.status_code == 200
+    assert "digits only" in response.content.decode()
     response = browser.post(
-        reverse("admin:leads_lead_add"),
-        {"name": "Good", "phone": "098765 43210", "source": "API", "status": "New",
-         "priority": "Medium", "tags": "[]", "activities-TOTAL_FORMS": 0,
-         "activities-INITIAL_FORMS": 0},
-    )  # fmt: skip
+        reverse("admin:leads_lead_add"), lead_form(name="Good", phone="098765 43210")
+    )
     assert response.status_code == 302
     assert Lead.objects.get(name="Good").phone_e164 == "+919876543210"
-
-
-def test_api_keys_cannot_be_added_in_the_admin(browser):
-    assert browser.get(reverse("admin:apikeys_apikey_add")).status_code == 403
-
-
-def lead_form(**overrides):
-    return {
-        "name": "Asha", "phone": "", "email": "", "source": "API", "status": "New",
-        "priority": "Medium", "tags": "[]", "activities-TOTAL_FORMS": 0,
-        "activities-INITIAL_FORMS": 0, **overrides,
-    }  # fmt: skip
 
 
 def test_admin_refuses_a_second_lead_with_the_same_phone_or_email(browser):
@@ -76,6 +73,7 @@ def test_admin_refuses_a_second_lead_with_the_same_phone_or_email(browser):
         assert response.status_code == 200
         assert f"The lead “First” already has this {field}." in response.content.decode()
     assert Lead.objects.count() == 1
+    assert Lead.objects.get().name == "First"  # not merged into, either
 
 
 @pytest.mark.parametrize("tags", ['{"a": 1}', "[1, 2]", '"vip"', f'["{"x" * 51}"]'])
@@ -87,8 +85,8 @@ def test_admin_requires_tags_to_be_a_list_of_short_strings(browser, tags):
     assert not Lead.objects.exists()
 
 
-def test_admin_edits_go_through_the_services_and_are_audited(browser, admin_user):
-    lead = make_lead(name="Asha", phone="+919800000002", status="New")
+def test_admin_edits_go_through_the_services_as_one_event(browser, admin_user):
+    lead = make_lead(name="Asha", phone="+919800000002", status="New", company="Acme")
     response = browser.post(
         reverse("admin:leads_lead_change", args=[lead.pk]),
         lead_form(name="Asha Verma", phone="+919800000002", status="Won", company=""),
@@ -96,23 +94,164 @@ def test_admin_edits_go_through_the_services_and_are_audited(browser, admin_user
     assert response.status_code == 302
     lead.refresh_from_db()
     assert (lead.name, lead.status, lead.company) == ("Asha Verma", "Won", None)
-    kinds = set(lead.activities.values_list("kind", flat=True))
-    assert {"status_changed", "updated"} <= kinds
-    actions = set(AuditLog.objects.filter(object_id=str(lead.pk)).values_list("action", flat=True))
-    assert {"lead.status", "lead.update"} <= actions
+    event = Event.objects.get(lead_id=lead.pk)
+    assert (event.verb, event.channel, event.actor) == ("lead.updated", "admin", admin_user)
+    assert event.changes == {
+        "name": ["Asha", "Asha Verma"], "company": ["Acme", None], "status": ["New", "Won"],
+    }  # fmt: skip
 
 
 def test_admin_adds_go_through_the_services(browser):
     response = browser.post(reverse("admin:leads_lead_add"), lead_form(phone="98000 00003"))
     assert response.status_code == 302
     lead = Lead.objects.get()
-    assert lead.activities.get().kind == "created"
+    event = Event.objects.get(lead_id=lead.pk)
+    assert (event.verb, event.channel) == ("lead.created", "admin")
 
 
-def test_the_audit_log_cannot_be_deleted_in_the_admin(browser, admin_user):
-    entry = AuditLog.objects.create(action="x", object_type="lead", object_id="1")
+def test_deleting_a_lead_in_the_admin_goes_through_the_service(browser, admin_user):
+    lead = make_lead(name="Gone")
+    make_call(lead)
+    response = browser.post(reverse("admin:leads_lead_delete", args=[lead.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Lead.objects.exists()
+    event = Event.objects.get(subject_id=str(lead.pk), verb="lead.deleted")
+    assert (event.channel, event.actor, event.snapshot["name"]) == ("admin", admin_user, "Gone")
+
+
+def test_deleting_leads_in_bulk_in_the_admin_records_each(browser):
+    leads = [make_lead(), make_lead(), make_lead()]
     response = browser.post(
-        reverse("admin:audit_auditlog_delete", args=[entry.pk]), {"post": "yes"}
+        reverse("admin:leads_lead_changelist"),
+        {"action": "delete_selected", "_selected_action": [str(lead.pk) for lead in leads],
+         "post": "yes"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert not Lead.objects.exists()
+    assert Event.objects.filter(verb="lead.deleted", channel="admin").count() == 3
+
+
+def test_calls_added_edited_and_deleted_in_the_admin_go_through_the_services(browser):
+    lead = make_lead()
+    form = {"lead": str(lead.pk), "call_type": "Inbound", "duration_seconds": "0",
+            "outcome": "Missed", "notes": "", "called_at_0": "2026-01-05",
+            "called_at_1": "10:00:00"}  # fmt: skip
+    assert browser.post(reverse("admin:calls_calllog_add"), form).status_code == 302
+    call = CallLog.objects.get()
+    edit = {**form, "outcome": "Completed", "duration_seconds": "65"}
+    del edit["lead"]
+    response = browser.post(reverse("admin:calls_calllog_change", args=[call.pk]), edit)
+    assert response.status_code == 302
+    call.refresh_from_db()
+    assert (call.outcome, call.duration_seconds) == ("Completed", 65)
+    response = browser.post(reverse("admin:calls_calllog_delete", args=[call.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not CallLog.objects.exists()
+    events = Event.objects.filter(subject_id=str(call.pk)).order_by("id")
+    assert [(e.verb, e.channel) for e in events] == [
+        ("call_log.created", "admin"), ("call_log.updated", "admin"), ("call_log.deleted", "admin"),
+    ]  # fmt: skip
+    assert events[1].changes == {
+        "duration_seconds": [0, 65], "outcome": ["Missed", "Completed"],
+    }  # fmt: skip
+
+
+def test_an_invalid_call_is_refused_in_the_admin(browser):
+    lead = make_lead()
+    form = {"lead": str(lead.pk), "call_type": "Inbound", "duration_seconds": "5",
+            "outcome": "Completed", "notes": "", "called_at_0": "1999-01-05",
+            "called_at_1": "10:00:00"}  # fmt: skip
+    response = browser.post(reverse("admin:calls_calllog_add"), form)
+    assert response.status_code == 200
+    assert "Must be between 2000-01-01 and now" in response.content.decode()
+    assert not CallLog.objects.exists()
+
+
+def test_events_are_read_only_in_the_admin(browser):
+    lead = make_lead()
+    browser.post(reverse("admin:leads_lead_change", args=[lead.pk]), lead_form(phone=lead.phone))
+    event = Event.objects.get()
+    assert browser.get(reverse("admin:events_event_add")).status_code == 403
+    response = browser.post(reverse("admin:events_event_delete", args=[event.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    response = browser.post(
+        reverse("admin:events_event_change", args=[event.pk]), {"verb": "lead.deleted"}
     )
     assert response.status_code == 403
-    assert AuditLog.objects.filter(pk=entry.pk).exists()
+    event.refresh_from_db()
+    assert event.verb == "lead.updated"
+
+
+# --- API keys ---------------------------------------------------------------------------
+
+
+def key_form(key: APIKey, **overrides) -> dict:
+    return {
+        "name": key.name, "user": str(key.user_id), "can_read": "on", "can_write": "on",
+        "allowed_ips": "", "rate_limit_per_minute": "100", **overrides,
+    }  # fmt: skip
+
+
+def test_api_keys_cannot_be_added_or_deleted_in_the_admin(browser, admin_user):
+    key, _ = make_key(admin_user)
+    assert browser.get(reverse("admin:apikeys_apikey_add")).status_code == 403
+    response = browser.post(reverse("admin:apikeys_apikey_delete", args=[key.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    assert APIKey.objects.filter(pk=key.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "allowlist",
+    ["10.0.0.1/8", "999.1.1.1", "::1/129", "not-an-ip", "10.0.0.0/8\nbad"],
+)
+def test_an_invalid_allowlist_is_refused_in_the_admin(browser, admin_user, allowlist):
+    key, _ = make_key(admin_user)
+    url = reverse("admin:apikeys_apikey_change", args=[key.pk])
+    response = browser.post(url, key_form(key, allowed_ips=allowlist))
+    assert response.status_code == 200
+    assert "is not an IP address or CIDR range" in response.content.decode()
+    key.refresh_from_db()
+    assert key.allowed_ips == []
+    assert not Event.objects.filter(verb="api_key.updated").exists()
+
+
+def test_admin_key_edits_are_validated_normalized_and_recorded(browser, admin_user, client_for):
+    key, raw = make_key(admin_user)
+    url = reverse("admin:apikeys_apikey_change", args=[key.pk])
+    response = browser.post(url, key_form(key, allowed_ips="127.0.0.1\n2001:db8::/32"))
+    assert response.status_code == 302
+    key.refresh_from_db()
+    assert key.allowed_ips == ["127.0.0.1/32", "2001:db8::/32"]
+    event = Event.objects.get(verb="api_key.updated")
+    assert (event.channel, event.actor) == ("admin", admin_user)
+    assert event.changes["allowed_ips"] == [[], ["127.0.0.1/32", "2001:db8::/32"]]
+    # The key still works from an allowed address.
+    from tests.conftest import KeyClient
+
+    assert KeyClient(raw).get("/api/v1/leads").status_code == 200
+
+
+def test_admin_revokes_keys_through_the_service(browser, admin_user):
+    key, _ = make_key(admin_user)
+    response = browser.post(
+        reverse("admin:apikeys_apikey_changelist"),
+        {"action": "revoke", "_selected_action": [str(key.pk)]},
+    )
+    assert response.status_code == 302
+    key.refresh_from_db()
+    assert key.revoked_at is not None
+    assert Event.objects.filter(subject_id=str(key.pk)).latest("id").verb == "api_key.revoked"
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [["10.0.0.1/8"], ["999.1.1.1"], ["::1/129"], ["not-an-ip"], "10.0.0.1", {"a": 1}, [42]],
+)
+def test_a_key_with_an_allowlist_stored_around_the_app_answers_403_not_500(admin_user, stored):
+    key, raw = make_key(admin_user)
+    APIKey.objects.filter(pk=key.pk).update(allowed_ips=stored)  # e.g. a manual SQL edit
+    from tests.conftest import KeyClient
+
+    response = KeyClient(raw).get("/api/v1/leads")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"

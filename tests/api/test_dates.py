@@ -1,6 +1,6 @@
 import datetime as dt
 
-from crm.dates import iso_utc, ist_range, ist_window
+from core.dates import iso_utc, ist_range, ist_window
 
 
 def test_iso_utc_is_seconds_precision_with_z_and_four_digit_years():

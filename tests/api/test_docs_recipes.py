@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from calls.models import CallLog
-from crm.dates import IST
+from core.dates import IST
 from leads.models import Lead
 from tests.factories import make_key, make_lead
 

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import override_settings
 
-from leads.views import LeadViewSet
+from api.v1.leads import LeadViewSet
 from tests.conftest import KeyClient
 
 pytestmark = pytest.mark.django_db

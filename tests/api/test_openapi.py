@@ -100,7 +100,9 @@ def test_docs_page_is_public_and_loads_only_its_own_assets(client):
         served = client.get(asset)
         assert served.status_code == 200, (asset, served.status_code, served.get("Content-Type"))
     assert "cdn" not in page.lower()
-    assert "/api/v1/openapi.json" in page
+    assert "<script>" not in page  # no inline script: the page runs under a strict CSP
+    start_up = client.get(re.search(r'<script src="(/api/docs/\?script=[^"]*)"', page).group(1))
+    assert "/api/v1/openapi.json" in start_up.content.decode()
 
 
 def test_links_chain_a_new_lead_to_its_calls_and_each_resource_to_its_id(schema, admin_api):

@@ -3,7 +3,8 @@ import ipaddress
 import pytest
 from django.test import override_settings
 
-from apikeys.network import client_address, is_allowed, parse_address, parse_allowlist
+from apikeys.allowlist import is_allowed, parse_allowlist
+from core.http import client_address, parse_address
 
 LEADS = "/api/v1/leads"
 PROXY = [ipaddress.ip_network("10.0.0.0/8")]

@@ -2,6 +2,7 @@ import pytest
 from django.utils import timezone
 
 from apikeys.services import apikey_revoke, generate_raw_key
+from events.services import Actor
 from tests.conftest import KeyClient
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def test_unknown_well_formed_key_is_401():
 
 
 def test_revoked_key_is_401(rep_api):
-    apikey_revoke(api_key=rep_api.api_key)
+    apikey_revoke(actor=Actor.system(), api_key=rep_api.api_key)
     assert_unauthorized(rep_api.get(LEADS))
 
 

@@ -73,9 +73,9 @@ def test_failed_authentication_is_limited_per_address_but_never_blocks_a_valid_k
 def test_the_api_keeps_serving_when_the_cache_is_unreachable(rep_api, caplog):
     unreachable = {
         "default": {
-            "BACKEND": "crm.cache.RedisCache",  # the production backend (crm/settings.py)
+            "BACKEND": "django_redis.cache.RedisCache",  # the production backend (settings)
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
-            "OPTIONS": {"socket_connect_timeout": 0.1, "socket_timeout": 0.1},
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.1, "SOCKET_TIMEOUT": 0.1},
         }
     }
     # override_settings swaps Django's cache handlers, so the API really talks to a dead Redis.

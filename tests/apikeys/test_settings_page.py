@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from apikeys.models import APIKey
-from audit.models import AuditLog
+from events.models import Event
 from tests.conftest import KeyClient
 from tests.factories import make_key
 
@@ -52,6 +52,11 @@ def test_create_shows_the_key_once_and_stores_only_its_hash(rep):
             "rate_limit_per_minute": "60",
         },
     )
+    # POST, then redirect, then GET: the page that shows the key is never the POST's answer,
+    # and the raw key is never in a URL.
+    assert response.status_code == 302
+    assert "le_live_" not in response["Location"]
+    response = browser.get(response["Location"])
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     raw = shown_key(response)
@@ -59,6 +64,31 @@ def test_create_shows_the_key_once_and_stores_only_its_hash(rep):
     assert (key.user, key.can_read, key.can_write, key.can_delete) == (rep, True, True, False)
     assert KeyClient(raw).get("/api/v1/leads").status_code == 200
     assert raw not in browser.get(LIST).content.decode()
+
+
+def test_reloading_the_new_key_page_shows_no_key_and_makes_no_second_key(rep):
+    browser = logged_in(rep)
+    created = browser.post(f"{LIST}new/", {"name": "IVR", "can_read": "on"})
+    first = browser.get(created["Location"])
+    raw = shown_key(first)
+    reloaded = browser.get(created["Location"], follow=True)
+    assert raw not in reloaded.content.decode()
+    assert "was shown once" in reloaded.content.decode()
+    assert APIKey.objects.filter(name="IVR").count() == 1
+    assert KeyClient(raw).get("/api/v1/leads").status_code == 200
+
+
+def test_the_raw_key_stays_out_of_the_session_once_shown(rep):
+    browser = logged_in(rep)
+    created = browser.post(f"{LIST}new/", {"name": "IVR", "can_read": "on"})
+    raw = shown_key(browser.get(created["Location"]))
+    session = browser.session
+    assert raw not in str(dict(session.items()))
+
+
+def test_a_new_key_page_of_someone_elses_key_is_not_found(rep, other_rep):
+    theirs, _ = make_key(other_rep)
+    assert logged_in(rep).get(f"{LIST}{theirs.pk}/created/").status_code == 404
 
 
 def test_form_errors_are_shown_next_to_the_field(admin_user):
@@ -72,7 +102,7 @@ def test_form_errors_are_shown_next_to_the_field(admin_user):
         },
     )
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "This field is required." in page
     assert "is not an IP address or CIDR range" in page
     assert "greater than or equal to 1" in page
@@ -107,14 +137,16 @@ def test_key_changes_are_audited(admin_user, rep):
     browser.post(f"{LIST}{key.pk}/edit/", edit)
     browser.post(f"{LIST}{key.pk}/regenerate/")
     browser.post(f"{LIST}{key.pk}/revoke/")
-    entries = AuditLog.objects.filter(object_type="apikey", object_id=str(key.pk))
-    assert sorted(entries.values_list("action", flat=True)) == [
-        "apikey.create", "apikey.regenerate", "apikey.revoke", "apikey.update",
+    entries = Event.objects.filter(subject_type="api_key", subject_id=str(key.pk))
+    assert sorted(entries.values_list("verb", flat=True)) == [
+        "api_key.created", "api_key.regenerated", "api_key.revoked", "api_key.updated",
     ]  # fmt: skip
-    update = entries.get(action="apikey.update")
-    assert update.user_email == "admin@example.com"
+    update = entries.get(verb="api_key.updated")
+    assert (update.actor_email, update.channel) == ("admin@example.com", "web")
     assert update.changes == {"permissions": [["Read"], ["Read", "Write"]]}
-    assert not any(key.prefix in str(entry.changes) for entry in entries)
+    key.refresh_from_db()
+    raw_secret_parts = [key.hashed_key]
+    assert not any(part in str(entry.changes) for entry in entries for part in raw_secret_parts)
 
 
 def test_a_key_needs_at_least_one_permission(rep):
@@ -150,7 +182,7 @@ def test_regenerate_asks_first_then_shows_a_new_key_and_kills_the_old(rep):
     confirm = browser.get(f"{LIST}{key.pk}/regenerate/")
     assert "stops working immediately" in confirm.content.decode()
     assert KeyClient(old).get("/api/v1/leads").status_code == 200  # GET changed nothing
-    new = shown_key(browser.post(f"{LIST}{key.pk}/regenerate/"))
+    new = shown_key(browser.post(f"{LIST}{key.pk}/regenerate/", follow=True))
     assert new != old
     assert KeyClient(old).get("/api/v1/leads").status_code == 401
     assert KeyClient(new).get("/api/v1/leads").status_code == 200
@@ -179,7 +211,7 @@ def test_admin_manages_every_key_and_may_link_any_user(admin_user, rep):
             "rate_limit_per_minute": "100",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 302
     assert APIKey.objects.get(name="for rep").user == rep
     assert browser.post(f"{LIST}{rep_key.pk}/revoke/").status_code == 302
 

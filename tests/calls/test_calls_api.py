@@ -4,9 +4,8 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from audit.models import AuditLog
 from calls.models import CallLog
-from leads.models import Activity
+from events.models import Event
 from tests.factories import make_call, make_lead
 
 pytestmark = pytest.mark.django_db
@@ -108,11 +107,17 @@ def test_unknown_lead_is_404_on_lead_id(admin_api):
     }
 
 
-def test_a_call_goes_on_the_timeline_and_in_the_audit_log(admin_api, lead):
+def test_a_call_is_one_event_on_its_lead(admin_api, lead):
     call = log(admin_api, lead, duration_seconds=0).json()["data"]
-    activity = Activity.objects.get(lead=lead, kind="call_logged")
-    assert "Missed" in activity.message
-    assert AuditLog.objects.get(object_id=call["id"]).action == "call.create"
+    event = Event.objects.get(subject_id=call["id"])
+    assert (event.verb, event.subject_type, event.lead_id) == (
+        "call_log.created",
+        "call_log",
+        lead.pk,
+    )
+    assert event.changes["outcome"] == [None, "Missed"]
+    assert event.snapshot == call
+    assert event.channel == "api"
 
 
 def test_list_filters_and_ordering(admin_api, lead):
@@ -162,8 +167,9 @@ def test_delete_a_call(admin_api, lead):
     assert response.status_code == 200
     assert response.json() == {"data": {"id": str(call.pk), "deleted": True}}
     assert not CallLog.objects.filter(pk=call.pk).exists()
-    assert Activity.objects.filter(lead=lead, kind="call_deleted").exists()
-    assert AuditLog.objects.filter(object_id=str(call.pk), action="call.delete").exists()
+    deleted = Event.objects.get(subject_id=str(call.pk), verb="call_log.deleted")
+    assert deleted.lead_id == lead.pk
+    assert deleted.snapshot["id"] == str(call.pk)
     assert admin_api.delete(f"{CALLS}/{call.pk}").status_code == 404
     assert admin_api.delete(f"{CALLS}/not-a-uuid").status_code == 404
 

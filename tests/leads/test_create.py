@@ -2,8 +2,8 @@ import uuid
 
 import pytest
 
-from audit.models import AuditLog
-from leads.models import Activity, Lead
+from events.models import Event
+from leads.models import Lead
 
 pytestmark = pytest.mark.django_db
 
@@ -124,13 +124,17 @@ def test_bad_values_are_400_naming_the_field(admin_api, body, field):
     assert not Lead.objects.exists()
 
 
-def test_create_is_written_to_the_timeline_and_the_audit_log(admin_api):
+def test_create_is_one_event_with_who_where_and_what(admin_api):
     lead = admin_api.post_json(LEADS, {"name": "A", "phone": "9876500003"}).json()["data"]
-    activity = Activity.objects.get(lead_id=lead["id"])
-    assert activity.kind == "created"
-    assert "test key" in activity.message
-    audit = AuditLog.objects.get(object_id=lead["id"])
-    assert audit.action == "lead.create"
-    assert audit.api_key == admin_api.api_key
-    assert audit.user_email == "admin@example.com"
-    assert audit.ip == "127.0.0.1"
+    event = Event.objects.get(lead_id=lead["id"])
+    assert event.verb == "lead.created"
+    assert (event.subject_type, event.subject_id) == ("lead", lead["id"])
+    assert event.channel == "api"
+    assert event.api_key == admin_api.api_key
+    assert "test key" in event.api_key_label
+    assert event.actor_email == "admin@example.com"
+    assert event.ip == "127.0.0.1"
+    assert event.changes["name"] == [None, "A"]
+    assert event.changes["phone"] == [None, "9876500003"]
+    assert "company" not in event.changes  # only what the lead holds
+    assert event.snapshot == lead

@@ -1,7 +1,7 @@
 import pytest
 
-from audit.models import AuditLog
-from leads.models import Activity, Lead
+from events.models import Event
+from leads.models import Lead
 
 pytestmark = pytest.mark.django_db
 
@@ -111,10 +111,9 @@ def test_phone_and_email_matching_two_leads_merges_into_the_phone_match(admin_ap
 def test_merge_is_written_to_the_timeline_and_audit_log(admin_api):
     lead = create(admin_api, name="A", phone="9876543210", status="New")
     admin_api.post_json(LEADS, {"name": "A", "phone": "9876543210", "status": "Contacted"})
-    merged = Activity.objects.get(lead_id=lead["id"], kind="merged")
-    assert "status New → Contacted" in merged.message
-    audit = AuditLog.objects.get(object_id=lead["id"], action="lead.merge")
-    assert audit.changes["status"] == ["New", "Contacted"]
+    merged = Event.objects.get(lead_id=lead["id"], verb="lead.merged")
+    assert merged.changes == {"status": ["New", "Contacted"]}
+    assert merged.snapshot["status"] == "Contacted"
 
 
 def test_merging_an_identical_request_changes_nothing_but_still_answers_200(admin_api):

@@ -1,10 +1,10 @@
-import uuid
-
 import pytest
 
-from audit.models import AuditLog
 from calls.models import CallLog
-from leads.models import Activity, Lead
+from events.models import Event
+from events.services import Actor
+from leads.models import Lead, Note
+from leads.services import lead_add_note
 from tests.factories import make_call, make_lead
 
 pytestmark = pytest.mark.django_db
@@ -16,6 +16,11 @@ def test_delete_removes_the_lead_its_calls_and_timeline_and_keeps_the_audit(admi
     lead = Lead.objects.get(pk=lead_id)
     make_call(lead)
     make_call(lead)
+    lead_add_note(
+        actor=Actor.system(user=lead.assigned_to or admin_api.api_key.user),
+        lead=lead,
+        text="A note",
+    )
     other = make_lead()
     make_call(other)
 
@@ -24,10 +29,12 @@ def test_delete_removes_the_lead_its_calls_and_timeline_and_keeps_the_audit(admi
     assert response.json() == {"data": {"id": lead_id, "deleted": True}}
     assert not Lead.objects.filter(pk=lead_id).exists()
     assert not CallLog.objects.filter(lead_id=lead_id).exists()
-    assert not Activity.objects.filter(lead_id=lead_id).exists()
+    assert not Note.objects.filter(lead_id=lead_id).exists()
     assert CallLog.objects.filter(lead=other).count() == 1
-    actions = set(AuditLog.objects.filter(object_id=lead_id).values_list("action", flat=True))
-    assert actions == {"lead.create", "lead.delete"}
+    verbs = set(Event.objects.filter(lead_id=lead_id).values_list("verb", flat=True))
+    assert verbs == {"lead.created", "lead.note_added", "lead.deleted"}
+    deleted = Event.objects.get(subject_id=lead_id, verb="lead.deleted")
+    assert deleted.snapshot["name"] == "Gone"  # the last representation stays
     assert admin_api.delete(f"/api/v1/leads/{lead_id}").status_code == 404
 
 
@@ -43,10 +50,10 @@ def test_delete_is_one_transaction(admin_api, monkeypatch):
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "server_error"
     assert Lead.objects.filter(pk=lead.pk).exists()
-    assert not AuditLog.objects.filter(action="lead.delete").exists()
+    assert not Event.objects.filter(verb="lead.deleted").exists()
 
 
-@pytest.mark.parametrize("bad_id", ["123", "not-a-uuid", str(uuid.uuid4())])
+@pytest.mark.parametrize("bad_id", ["123", "not-a-uuid", "0b5e3c5a-7f0e-4d2b-9a51-6f2d8c3e1a47"])
 def test_unknown_or_malformed_id_is_404(admin_api, bad_id):
     response = admin_api.delete(f"/api/v1/leads/{bad_id}")
     assert response.status_code == 404

@@ -7,7 +7,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from leads.filters import LeadFilter
+from leads.listing import LeadFilter
 from leads.models import Lead
 from tests.factories import make_lead
 

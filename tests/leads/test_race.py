@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from audit.models import AuditLog
+from events.models import Event
 from leads.models import Lead
 from tests.factories import make_key
 
@@ -104,4 +104,4 @@ def test_parallel_deletes_of_one_lead_succeed_once(live_server, admin_key):
     with ThreadPoolExecutor(6) as pool:
         statuses = sorted(r.status_code for r in pool.map(delete, range(6)))
     assert statuses == [200, 404, 404, 404, 404, 404]
-    assert AuditLog.objects.filter(action="lead.delete", object_id=str(lead.pk)).count() == 1
+    assert Event.objects.filter(verb="lead.deleted", subject_id=str(lead.pk)).count() == 1

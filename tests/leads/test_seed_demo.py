@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from calls.models import CallLog
-from leads.models import Activity, Lead
+from events.models import Event
+from leads.models import Lead
 
 pytestmark = pytest.mark.django_db
 
@@ -31,5 +32,5 @@ def test_seed_demo_creates_logins_and_data_once(settings):
     assert not User.objects.get(email="rep@example.com").is_admin
     assert Lead.objects.count() == 40
     assert CallLog.objects.exists()
-    assert not Activity.objects.filter(created_at__gt=timezone.now()).exists()
+    assert not Event.objects.filter(occurred_at__gt=timezone.now()).exists()
     assert Lead.objects.filter(assigned_to__email="rep@example.com").exists()

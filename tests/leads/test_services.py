@@ -3,9 +3,10 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from audit.services import Actor
-from crm.errors import NotFound, ServiceError
-from leads.models import Activity, Lead
+from core.errors import NotFound, ServiceError
+from events.models import Channel, Event
+from events.services import Actor
+from leads.models import Lead
 from leads.services import lead_add_note, lead_delete, lead_update
 from tests.factories import make_lead
 
@@ -15,7 +16,9 @@ pytestmark = pytest.mark.django_db
 def test_an_edit_cannot_remove_both_phone_and_email(admin_user):
     lead = make_lead(phone="+919800000001")
     with pytest.raises(ServiceError) as error:
-        lead_update(actor=Actor(user=admin_user), lead=lead, fields={"phone": None})
+        lead_update(
+            actor=Actor(user=admin_user, channel=Channel.WEB), lead=lead, fields={"phone": None}
+        )
     assert error.value.field == "phone"
     lead.refresh_from_db()
     assert lead.phone == "+919800000001"
@@ -32,27 +35,31 @@ def test_the_database_refuses_a_lead_without_phone_or_email_or_name():
 
 def test_reassigning_gets_its_own_timeline_entry(admin_user, rep):
     lead = make_lead()
-    lead_update(actor=Actor(user=admin_user), lead=lead, fields={"assigned_to": rep})
-    entry = Activity.objects.get(lead=lead, kind="assigned")
-    assert entry.message == "Assigned to rep@example.com (was nobody)."
+    lead_update(
+        actor=Actor(user=admin_user, channel=Channel.WEB), lead=lead, fields={"assigned_to": rep}
+    )
+    event = Event.objects.get(lead_id=lead.pk, verb="lead.updated")
+    assert event.changes == {"assigned_to": [None, "rep@example.com"]}
 
 
 def test_deleting_a_lead_that_is_already_gone_is_not_found(admin_user):
     lead = make_lead()
     stale = Lead.objects.get(pk=lead.pk)
-    lead_delete(actor=Actor(user=admin_user), lead=lead)
+    lead_delete(actor=Actor(user=admin_user, channel=Channel.WEB), lead=lead)
     with pytest.raises(NotFound):
-        lead_delete(actor=Actor(user=admin_user), lead=stale)
+        lead_delete(actor=Actor(user=admin_user, channel=Channel.WEB), lead=stale)
     with pytest.raises(NotFound):
-        lead_add_note(actor=Actor(user=admin_user), lead=stale, text="hello?")
+        lead_add_note(actor=Actor(user=admin_user, channel=Channel.WEB), lead=stale, text="hello?")
 
 
 def test_a_rep_cannot_act_on_a_lead_that_is_not_theirs_even_through_the_service(rep, other_rep):
     lead = make_lead(assigned_to=other_rep)
     for action in (
-        lambda: lead_delete(actor=Actor(user=rep), lead=lead),
-        lambda: lead_add_note(actor=Actor(user=rep), lead=lead, text="x"),
-        lambda: lead_update(actor=Actor(user=rep), lead=lead, fields={"name": "mine now"}),
+        lambda: lead_delete(actor=Actor(user=rep, channel=Channel.WEB), lead=lead),
+        lambda: lead_add_note(actor=Actor(user=rep, channel=Channel.WEB), lead=lead, text="x"),
+        lambda: lead_update(
+            actor=Actor(user=rep, channel=Channel.WEB), lead=lead, fields={"name": "mine now"}
+        ),
     ):
         with pytest.raises(NotFound):
             action()

@@ -6,10 +6,11 @@ from decimal import Decimal
 from django.utils import timezone
 
 from apikeys.services import apikey_create
-from audit.services import Actor
 from calls.services import call_log
-from crm.dates import ist_midnight, ist_today
-from leads.models import Activity, Lead
+from core.dates import ist_midnight, ist_today
+from events.models import Channel, Event
+from events.services import Actor
+from leads.models import Lead, Note
 from leads.services import lead_add_note, lead_update, lead_upsert
 
 # name, phone, email, company, city, source, status, priority, tags, deal value, days ago
@@ -47,7 +48,7 @@ OTHER_LEADS = [
 
 def seed_demo(*, rep, other_rep) -> dict[str, Lead]:
     """The rep's leads (by name), their calls, notes and status changes, and two API keys."""
-    actor = Actor(user=rep)
+    actor = Actor(user=rep, channel=Channel.WEB)
     now = timezone.now()
     leads: dict[str, Lead] = {}
     for index, row in enumerate(REP_LEADS):
@@ -63,7 +64,7 @@ def seed_demo(*, rep, other_rep) -> dict[str, Lead]:
         leads[name] = lead
     for name, phone, source, status in OTHER_LEADS:
         fields = {"name": name, "phone": phone, "source": source, "status": status}
-        lead_upsert(actor=Actor(user=other_rep), fields=fields)
+        lead_upsert(actor=Actor(user=other_rep, channel=Channel.WEB), fields=fields)
 
     today = ist_midnight(ist_today())
 
@@ -92,19 +93,20 @@ def seed_demo(*, rep, other_rep) -> dict[str, Lead]:
     ananya = leads["Ananya Reddy"]
     note_text = "Decision maker is the CFO, Mr. Rao.\nBudget approved for Q3."
     note = lead_add_note(actor=actor, lead=ananya, text=note_text)
-    Activity.objects.filter(pk=note.pk).update(created_at=days_ago(2, 16))
+    Note.objects.filter(pk=note.pk).update(created_at=days_ago(2, 16))
     lead_update(actor=actor, lead=ananya, fields={"status": "Proposal"})
     lead_update(actor=actor, lead=ananya, fields={"notes": "Prefers WhatsApp after 6 pm."})
-    Activity.objects.filter(lead=ananya, kind__in=["status_changed", "updated"]).update(
-        created_at=today_at(0.95)
-    )
-    # The timeline says a lead was created when it was, not when this ran.
+    Event.objects.filter(lead_id=ananya.pk, verb="lead.updated").update(occurred_at=today_at(0.95))
+    # The timeline says a lead was created when it was, not when this ran. (Events are
+    # immutable to the app; demo data writes its own past.)
     for lead in Lead.objects.filter(pk__in=[lead.pk for lead in leads.values()]):
-        lead.activities.filter(kind="created").update(created_at=lead.created_at)
+        Event.objects.filter(lead_id=lead.pk, verb="lead.created").update(
+            occurred_at=lead.created_at
+        )
 
-    apikey_create(name="IVR integration", user=rep, can_read=True, can_write=True,
+    apikey_create(actor=actor, name="IVR integration", user=rep, can_read=True, can_write=True,
                   can_delete=False, allowed_ips=["203.0.113.7/32"],
                   rate_limit_per_minute=120)  # fmt: skip
-    apikey_create(name="Weekly export", user=rep, can_read=True, can_write=False,
+    apikey_create(actor=actor, name="Weekly export", user=rep, can_read=True, can_write=False,
                   can_delete=False, allowed_ips=[], rate_limit_per_minute=None)  # fmt: skip
     return leads

@@ -5,7 +5,8 @@ import uuid
 import pytest
 from django.test import Client, override_settings
 
-from leads.models import Lead
+from events.models import Event
+from leads.models import Lead, Note
 from tests.factories import make_call, make_lead
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,8 @@ def test_a_rep_cannot_change_another_reps_lead(rep_client, other_rep, path, data
     lead.refresh_from_db()
     assert (lead.name, lead.status) == ("Not yours", "New")
     assert lead.calls.count() == 0
-    assert lead.activities.count() == 0
+    assert not Event.objects.filter(lead_id=lead.pk).exists()
+    assert not Note.objects.filter(lead=lead).exists()
 
 
 def test_a_rep_gets_404_for_an_unassigned_lead(rep_client):

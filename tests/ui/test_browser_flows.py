@@ -83,14 +83,22 @@ def test_errors_show_next_to_the_field(page, login_as, rep):
     assert not Lead.objects.exists()
 
 
-def test_a_duplicate_lands_on_the_merged_lead(page, login_as, rep):
+def test_a_duplicate_shows_the_existing_lead_and_merges_only_when_asked(page, login_as, rep):
     existing = make_lead(name="Rahul Verma", phone="+91 99887 76655", tags=["vip"],
                          status="Qualified", assigned_to=rep)  # fmt: skip
     login_as(rep)
     page.goto("/leads/new/")
     fill_lead_form(page, Name="Rahul V", Phone="099887-76655", Source="IVR", Tags="callback")
     page.get_by_role("button", name="Create lead").click()
-    expect(page.locator(".message")).to_contain_text("Merged into existing lead “Rahul V”")
+    duplicate = page.locator("#duplicate-lead")
+    expect(duplicate).to_contain_text("This lead already exists")
+    expect(duplicate.get_by_role("link", name="Open Rahul Verma")).to_have_attribute(
+        "href", f"/leads/{existing.pk}/"
+    )
+    existing.refresh_from_db()
+    assert (existing.name, existing.tags) == ("Rahul Verma", ["vip"])  # nothing changed yet
+    duplicate.get_by_role("button", name="Merge my details into it").click()
+    expect(page.locator(".message")).to_contain_text("Merged your details into “Rahul V”")
     assert page.url.endswith(f"/leads/{existing.pk}/")
     expect(page.locator(".lead-head .tag")).to_have_text(["vip", "callback"])
     expect(page.locator("#lead-status")).to_have_text("Qualified")

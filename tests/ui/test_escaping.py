@@ -2,8 +2,9 @@
 
 import pytest
 
-from audit.services import Actor
 from calls.services import call_log
+from events.models import Channel
+from events.services import Actor
 from leads.services import lead_add_note
 from tests.factories import make_lead
 
@@ -16,7 +17,7 @@ IMAGE = '"><img src=x onerror=alert(2)>'
 def test_lead_fields_notes_and_calls_are_escaped_on_every_page(rep_client, rep):
     lead = make_lead(name=SCRIPT, company=IMAGE, city=SCRIPT, source=SCRIPT, tags=[SCRIPT],
                      notes=IMAGE, email="x@example.com", assigned_to=rep)  # fmt: skip
-    actor = Actor(user=rep)
+    actor = Actor(user=rep, channel=Channel.WEB)
     lead_add_note(actor=actor, lead=lead, text=SCRIPT)
     call_log(actor=actor, lead_id=lead.pk, call_type="Inbound", duration_seconds=0, notes=IMAGE)
     pages = ["/", "/leads/", f"/leads/?q={IMAGE}", "/calls/", f"/leads/{lead.pk}/",

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from crm.dates import ist_midnight, ist_today
+from core.dates import ist_midnight, ist_today
 from tests.factories import make_call, make_lead
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,10 @@ import re
 
 import pytest
 
-from audit.services import Actor
 from calls.models import CallLog
-from leads.models import ActivityKind
+from events.models import Channel, Event
+from events.services import Actor
+from leads.models import Note
 from leads.services import lead_add_note
 from tests.factories import make_call, make_lead
 
@@ -42,11 +43,11 @@ def timeline(response) -> list[str]:
 
 
 def test_timeline_merges_calls_and_activities_newest_first(rep_client, rep, lead):
-    actor = Actor(user=rep)
+    actor = Actor(user=rep, channel=Channel.WEB)
     base = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     make_call(lead, called_at=base)
     lead_add_note(actor=actor, lead=lead, text="A note")
-    lead.activities.filter(kind=ActivityKind.NOTE).update(created_at=base + dt.timedelta(hours=1))
+    Note.objects.filter(lead=lead).update(created_at=base + dt.timedelta(hours=1))
     make_call(lead, called_at=base + dt.timedelta(hours=2), call_type="Outbound", notes="Later")
     assert timeline(rep_client.get(f"/leads/{lead.pk}/")) == ["call", "note", "call"]
 
@@ -114,8 +115,10 @@ def test_add_a_note(rep_client, rep, lead):
     response = rep_client.post(f"/leads/{lead.pk}/notes/", {"text": "  Call after 5 pm  "},
                                follow=True)  # fmt: skip
     assert messages_shown(response) == ["Note added."]
-    note = lead.activities.get(kind=ActivityKind.NOTE)
-    assert (note.message, note.actor) == ("Call after 5 pm", rep)
+    note = Note.objects.get(lead=lead)
+    assert (note.text, note.author) == ("Call after 5 pm", rep)
+    event = Event.objects.get(lead_id=lead.pk, verb="lead.note_added")
+    assert event.changes == {"text": [None, "Call after 5 pm"]}
     assert "Call after 5 pm" in response.content.decode()
 
 
@@ -129,8 +132,9 @@ def test_change_status(rep_client, lead):
     assert messages_shown(response) == ["Status changed to Won."]
     lead.refresh_from_db()
     assert lead.status == "Won"
-    entry = lead.activities.get(kind=ActivityKind.STATUS_CHANGED)
-    assert entry.message == "Status Contacted → Won."
+    event = Event.objects.get(lead_id=lead.pk, verb="lead.updated")
+    assert event.changes == {"status": ["Contacted", "Won"]}
+    assert "Status Contacted → Won." in response.content.decode()
     response = rep_client.post(f"/leads/{lead.pk}/status/", {"status": "Won"}, follow=True)
     assert messages_shown(response) == ["The status already was Won."]
 

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from audit.models import AuditLog
-from leads.models import ActivityKind, Lead
+from events.models import Event
+from leads.models import Lead
 from tests.factories import make_lead
 
 from .helpers import field_errors, form_errors, messages_shown
@@ -41,28 +41,48 @@ def test_a_new_lead_is_created_assigned_to_the_rep(rep_client, rep):
     assert lead.company == "Verma Traders"
     assert lead.email is None
     assert lead.city is None
-    assert list(lead.activities.values_list("message", flat=True)) == [
-        "Lead created via the web app."
-    ]
+    event = Event.objects.get(lead_id=lead.pk)
+    assert (event.verb, event.channel, event.actor_email) == ("lead.created", "web", rep.email)
 
 
-def test_a_duplicate_phone_redirects_to_the_existing_lead_merged(rep_client, rep):
+def test_a_duplicate_phone_shows_the_existing_lead_and_changes_nothing(rep_client, rep):
+    existing = make_lead(
+        name="Asha S", phone="098765-43210", company="Old Co", status="Qualified",
+        tags=["vip"], assigned_to=rep,
+    )  # fmt: skip
+    before = Lead.objects.values().get(pk=existing.pk)
+    response = rep_client.post("/leads/new/", lead_data(email="asha@example.com", tags="hot"))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f'href="/leads/{existing.pk}/"' in page  # a link to the lead that has this phone
+    assert "Asha S" in page
+    assert f'name="merge_into" value="{existing.pk}"' in page  # and the explicit choice
+    assert field_errors(response) == {"phone": ["The lead “Asha S” already has this phone."]}
+    assert 'value="Asha Sharma"' in page  # what the rep typed is still in the form
+    assert Lead.objects.count() == 1
+    assert Lead.objects.values().get(pk=existing.pk) == before  # name, source, phone unchanged
+    assert not Event.objects.filter(lead_id=existing.pk).exists()
+
+
+def test_merging_into_the_duplicate_is_an_explicit_second_step(rep_client, rep):
     existing = make_lead(
         name="Asha S", phone="098765-43210", company="Old Co", status="Qualified",
         tags=["vip"], assigned_to=rep,
     )  # fmt: skip
     response = rep_client.post(
-        "/leads/new/", lead_data(email="asha@example.com", tags="hot"), follow=True
+        "/leads/new/",
+        lead_data(email="asha@example.com", tags="hot", merge_into=str(existing.pk)),
+        follow=True,
     )
     assert response.redirect_chain == [(f"/leads/{existing.pk}/", 302)]
+    assert messages_shown(response) == ["Merged your details into “Asha Sharma”."]
     assert Lead.objects.count() == 1
-    assert "Merged into existing lead “Asha Sharma”" in messages_shown(response)[0]
     existing.refresh_from_db()
     # What the rep typed overwrites; what they left empty or at its default is kept.
     assert (existing.name, existing.email) == ("Asha Sharma", "asha@example.com")
     assert (existing.company, existing.status) == ("Old Co", "Qualified")
     assert existing.tags == ["vip", "hot"]
-    assert existing.activities.filter(kind=ActivityKind.MERGED).count() == 1
+    assert Event.objects.get(lead_id=existing.pk).verb == "lead.merged"
 
 
 def test_a_duplicate_email_matches_case_insensitively(admin_client):
@@ -70,9 +90,18 @@ def test_a_duplicate_email_matches_case_insensitively(admin_client):
     response = admin_client.post(
         "/leads/new/", lead_data(phone="", email="ravi.k@example.com", status="Contacted")
     )
-    assert response["Location"] == f"/leads/{existing.pk}/"
+    assert response.status_code == 400
+    assert field_errors(response) == {"email": ["The lead “Ravi” already has this email."]}
     existing.refresh_from_db()
-    assert existing.status == "Contacted"
+    assert existing.status == "New"
+
+
+def test_merging_into_a_lead_the_rep_cannot_see_is_not_found(rep_client, other_rep):
+    hidden = make_lead(name="Sara's lead", phone="+919876543210", assigned_to=other_rep)
+    response = rep_client.post("/leads/new/", lead_data(merge_into=str(hidden.pk)))
+    assert response.status_code == 404
+    hidden.refresh_from_db()
+    assert hidden.name == "Sara's lead"
 
 
 def test_a_duplicate_of_a_lead_the_rep_cannot_see_is_a_conflict(rep_client, other_rep):
@@ -93,13 +122,16 @@ def test_a_duplicate_of_a_lead_the_rep_cannot_see_is_a_conflict(rep_client, othe
         ({"name": ""}, "name", "This field is required."),
         ({"phone": "", "email": ""}, "phone", "Provide a phone or an email (or both)."),
         ({"phone": "12"}, "phone", "This is not a possible phone number for its country."),
-        ({"phone": "call me"}, "phone", "Enter a phone number, e.g. +91 98765 43210."),
+        ({"phone": "call me"}, "phone",
+         "Enter a phone number with digits only, e.g. +91 98765 43210."),
+        ({"phone": "+91 98765 4321O"}, "phone",
+         "Enter a phone number with digits only, e.g. +91 98765 43210."),
         ({"email": "not-an-email"}, "email", "Enter a valid email address."),
-        ({"deal_value": "-1"}, "deal_value", "Ensure this value is greater than or equal to 0."),
+        ({"deal_value": "-1"}, "deal_value", "Must be 0 or more."),
         ({"deal_value": "lots"}, "deal_value", "Enter a number."),
         ({"status": "Sleeping"}, "status",
          "Select a valid choice. Sleeping is not one of the available choices."),
-        ({"tags": "x" * 51}, "tags", "Tags are at most 50 characters: “xxxxxxxxxxxxxxxxxxxx…”."),
+        ({"tags": "x" * 51}, "tags", "Each tag is at most 50 characters."),
         ({"tags": ",".join(f"t{n}" for n in range(51))}, "tags", "At most 50 tags."),
         ({"source": ""}, "source", "This field is required."),
     ],
@@ -161,8 +193,11 @@ def test_edit_shows_the_lead_and_saves_changes(rep_client, rep):
     assert (lead.name, lead.company, lead.status) == ("Karan Mehta", None, "Qualified")
     assert lead.tags == ["c"]  # tags given on an edit replace the lead's tags
     assert lead.deal_value == Decimal("1200.50")
-    assert set(lead.activities.values_list("kind", flat=True)) == {
-        ActivityKind.STATUS_CHANGED, ActivityKind.UPDATED,
+    event = Event.objects.get(lead_id=lead.pk)  # one edit, one event with every change
+    assert event.verb == "lead.updated"
+    assert event.changes == {
+        "name": ["Karan", "Karan Mehta"], "company": ["Old", None], "source": ["API", "Referral"],
+        "status": ["New", "Qualified"], "tags": [["a", "b"], ["c"]], "deal_value": [None, 1200.5],
     }  # fmt: skip
 
 
@@ -171,7 +206,7 @@ def test_an_edit_that_changes_nothing_says_so(rep_client, rep):
                      assigned_to=rep)  # fmt: skip
     response = rep_client.post(f"/leads/{lead.pk}/edit/", lead_data(), follow=True)
     assert messages_shown(response) == ["Nothing changed."]
-    assert lead.activities.count() == 0
+    assert not Event.objects.filter(lead_id=lead.pk).exists()
 
 
 def test_editing_to_a_phone_another_lead_has_is_a_conflict_on_the_phone(rep_client, rep):
@@ -220,7 +255,7 @@ def test_delete_removes_the_lead_and_its_calls(rep_client, rep):
     assert response.redirect_chain == [("/leads/", 302)]
     assert messages_shown(response) == ["Deleted lead “Meera” permanently."]
     assert not Lead.objects.exists()
-    assert AuditLog.objects.filter(action="lead.delete", object_id=str(lead.pk)).exists()
+    assert Event.objects.filter(verb="lead.deleted", subject_id=str(lead.pk)).exists()
 
 
 def test_editing_a_lead_of_a_deactivated_rep_keeps_its_assignee(admin_client, rep):

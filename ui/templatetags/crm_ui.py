@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils.text import slugify
 
-from calls.models import format_duration
+from calls.rules import format_duration
 
 register = template.Library()
 

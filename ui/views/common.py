@@ -1,14 +1,16 @@
 """What every sales page shares: login, IST display, the acting user, row-level security."""
 
+import uuid
 from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from apikeys.network import request_client_ip
-from audit.services import Actor
+from events.models import Channel
+from events.services import Actor
 from leads.models import Lead
 
 # Suggestions for a new lead's source, besides the sources already in use.
@@ -22,11 +24,15 @@ def page(view: Callable) -> Callable:
 
 
 def actor_for(request) -> Actor:
-    return Actor(user=request.user, ip=request_client_ip(request))
+    return Actor.for_request(request, Channel.WEB)
 
 
 def visible_lead(request, lead_id) -> Lead:
     """The lead, if this user may see it; a lead they may not see does not exist (404)."""
+    try:
+        lead_id = uuid.UUID(str(lead_id))
+    except ValueError:
+        raise Http404("No such lead.") from None
     leads = Lead.objects.visible_to(request.user).select_related("assigned_to")
     return get_object_or_404(leads, pk=lead_id)
 

@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from calls.models import CallLog
-from crm.dates import DEFAULT_WINDOW_DAYS, ist_range, ist_today
-from leads.models import Lead, LeadStatus
+from core.dates import DEFAULT_WINDOW_DAYS, ist_range, ist_today
+from leads.models import Lead
+from leads.rules import LeadStatus
 
 from ..pagination import capped_count
 from .common import page

@@ -1,34 +1,22 @@
 """A lead's page: its fields, its timeline, and the quick actions (log a call, add a note,
 change status). Each quick action posts to its own URL and comes back to the page."""
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from calls.models import CallLog
 from calls.services import call_log
-from crm.errors import ServiceError
-from leads.models import Activity, ActivityKind, Lead
+from core.errors import ServiceError
+from leads.models import Lead
 from leads.services import lead_add_note, lead_update
 
 from ..forms import CallLogForm, NoteForm, StatusForm, show_service_error
 from ..templatetags.crm_ui import duration
+from ..timeline import lead_timeline
 from .common import actor_for, page, visible_lead
 
 TIMELINE_LENGTH = 100
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One line of the timeline: a call log, or an activity (a note, an edit, …)."""
-
-    when: datetime
-    call: CallLog | None = None
-    activity: Activity | None = None
 
 
 @page
@@ -39,7 +27,7 @@ def lead_detail(request, lead_id):
 def _render(request, lead: Lead, *, status: int = 200, **bound_forms):
     everything = request.GET.get("timeline") == "all"
     status_form = bound_forms.get("status_form") or StatusForm(initial={"status": lead.status})
-    timeline, more = _timeline(lead, None if everything else TIMELINE_LENGTH)
+    timeline, more = lead_timeline(lead, None if everything else TIMELINE_LENGTH)
     context = {
         "lead": lead,
         "timeline": timeline,
@@ -50,21 +38,6 @@ def _render(request, lead: Lead, *, status: int = 200, **bound_forms):
         "status_form": status_form,
     }
     return render(request, "ui/lead_detail.html", context, status=status)
-
-
-def _timeline(lead: Lead, length: int | None) -> tuple[list[Entry], bool]:
-    """Calls and activities, newest first. A call appears once, as its call log: the "call
-    logged" activity that accompanies it would only repeat it."""
-    activities = lead.activities.exclude(kind=ActivityKind.CALL_LOGGED).select_related("actor")
-    calls = lead.calls.all()
-    if length is not None:
-        activities, calls = activities[: length + 1], calls[: length + 1]
-    entries = [Entry(call.called_at, call=call) for call in calls]
-    entries += [Entry(activity.created_at, activity=activity) for activity in activities]
-    entries.sort(key=lambda entry: entry.when, reverse=True)
-    if length is not None and len(entries) > length:
-        return entries[:length], True
-    return entries, False
 
 
 def _back_to(lead: Lead, anchor: str = ""):
@@ -97,9 +70,13 @@ def lead_note(request, lead_id):
     lead = visible_lead(request, lead_id)
     form = NoteForm(request.POST)
     if form.is_valid():
-        lead_add_note(actor=actor_for(request), lead=lead, text=form.cleaned_data["text"])
-        messages.success(request, "Note added.")
-        return _back_to(lead, "#timeline")
+        try:
+            lead_add_note(actor=actor_for(request), lead=lead, text=form.cleaned_data["text"])
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            messages.success(request, "Note added.")
+            return _back_to(lead, "#timeline")
     return _render(request, lead, status=400, note_form=form)
 
 

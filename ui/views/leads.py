@@ -6,10 +6,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from crm.dates import ist_today
-from crm.errors import ServiceError
+from core.dates import ist_today
+from core.errors import ServiceError
 from leads.models import Lead
-from leads.services import lead_delete, lead_update, lead_upsert
+from leads.services import DuplicateLead, lead_create, lead_delete, lead_merge, lead_update
 
 from ..export import leads_csv
 from ..forms import LeadFilterForm, LeadForm, show_service_error
@@ -86,25 +86,33 @@ def lead_export(request):
 @page
 @require_http_methods(["GET", "POST"])
 def lead_new(request):
+    """A new lead. When its phone or email belongs to an existing lead, nothing is saved: the
+    page shows that lead, and the rep either opens it or explicitly merges what they typed
+    into it (a second POST with `merge_into` naming it)."""
     form = LeadForm(request.POST or None, user=request.user)
+    duplicate = None
     if request.method == "POST" and form.is_valid():
         try:
-            result = lead_upsert(actor=actor_for(request), fields=form.upsert_fields())
+            if merge_into := request.POST.get("merge_into"):
+                return _merge_into(request, form, merge_into)
+            lead = lead_create(actor=actor_for(request), fields=form.all_fields())
+        except DuplicateLead as error:
+            duplicate = error.lead
+            show_service_error(form, error)
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            lead = result.lead
-            if result.created:
-                messages.success(request, f"Created lead “{lead.name}”.")
-            else:
-                messages.info(
-                    request,
-                    f"Merged into existing lead “{lead.name}”: a lead with this phone or email "
-                    "already existed, so your details were added to it instead of creating a "
-                    "duplicate.",
-                )
+            messages.success(request, f"Created lead “{lead.name}”.")
             return redirect("ui:lead_detail", lead_id=lead.pk)
-    return _form_page(request, form, lead=None)
+    return _form_page(request, form, lead=None, duplicate=duplicate)
+
+
+def _merge_into(request, form: LeadForm, lead_id: str):
+    """The rep chose to merge what they typed into the lead the page showed them."""
+    lead = visible_lead(request, lead_id)
+    lead = lead_merge(actor=actor_for(request), lead=lead, fields=form.merge_fields())
+    messages.success(request, f"Merged your details into “{lead.name}”.")
+    return redirect("ui:lead_detail", lead_id=lead.pk)
 
 
 @page
@@ -114,7 +122,7 @@ def lead_edit(request, lead_id):
     form = LeadForm(request.POST or None, user=request.user, lead=lead)
     if request.method == "POST" and form.is_valid():
         try:
-            changes = lead_update(actor=actor_for(request), lead=lead, fields=form.update_fields())
+            changes = lead_update(actor=actor_for(request), lead=lead, fields=form.all_fields())
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -126,12 +134,12 @@ def lead_edit(request, lead_id):
     return _form_page(request, form, lead=lead)
 
 
-def _form_page(request, form: LeadForm, *, lead: Lead | None):
+def _form_page(request, form: LeadForm, *, lead: Lead | None, duplicate: Lead | None = None):
     sources = sorted({*COMMON_SOURCES, *lead_sources(request.user)})
     return render(
         request,
         "ui/lead_form.html",
-        {"form": form, "lead": lead, "sources": sources},
+        {"form": form, "lead": lead, "sources": sources, "duplicate": duplicate},
         status=400 if form.errors else 200,
     )
 

@@ -1,10 +1,11 @@
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
 from apikeys.models import Permission
 from apikeys.services import apikey_create
+from core.errors import ServiceError
+from events.services import Actor
 
 
 class Command(BaseCommand):
@@ -45,6 +46,7 @@ class Command(BaseCommand):
             raise CommandError(f"{email} exists and is not an admin; --admin will not promote it.")
         try:
             _, raw_key = apikey_create(
+                actor=Actor.system(),
                 name=name or f"Key for {email}",
                 user=user,
                 can_read=Permission.READ in wanted,
@@ -53,6 +55,8 @@ class Command(BaseCommand):
                 allowed_ips=allow_ip,
                 rate_limit_per_minute=rate_limit,
             )
-        except (ValueError, ValidationError) as exc:
-            raise CommandError(str(exc)) from None
+        except ServiceError as exc:
+            raise CommandError(
+                f"{exc.field}: {exc.message}" if exc.field else exc.message
+            ) from None
         self.stdout.write(raw_key)

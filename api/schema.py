@@ -1,0 +1,134 @@
+"""OpenAPI building blocks (drf-spectacular) shared by the API views: envelopes, the error
+shape, and the headers every authenticated response carries."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+from .errors import ERROR_CODES
+
+ERROR_CODE_CHOICES = list(dict.fromkeys(ERROR_CODES.values()))
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=ERROR_CODE_CHOICES)
+    message = serializers.CharField()
+    field = serializers.CharField(required=False, help_text="The parameter at fault, if any.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+class DeletedSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    deleted = serializers.BooleanField()
+
+
+def envelope(serializer_class: type[serializers.Serializer], name: str):
+    """`{"data": <serializer_class>}` as a named component."""
+    return inline_serializer(name=name, fields={"data": serializer_class()})
+
+
+# Every response to an authenticated request carries these; a 401 does not.
+RATE_LIMITED_STATUSES = [200, 201, 400, 403, 404, 405, 409, 413, 415, 429]
+RATE_LIMIT_HEADERS = [
+    OpenApiParameter(
+        name,
+        type=int,
+        location=OpenApiParameter.HEADER,
+        response=RATE_LIMITED_STATUSES,
+        description=description,
+    )
+    for name, description in [
+        ("X-RateLimit-Limit", "Requests allowed per minute for this key."),
+        ("X-RateLimit-Remaining", "Requests left in the current window."),
+        ("X-RateLimit-Reset", "Unix time at which the window resets."),
+    ]
+]
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+ERRORS = {
+    400: _error("Invalid parameters: `error.field` names the one at fault."),
+    401: _error("Missing, invalid or revoked API key."),
+    403: _error("The key lacks the needed permission, or the client IP is not allowlisted."),
+    404: _error("No such resource, or the key's user cannot see it."),
+    405: _error("Method not allowed."),
+    409: _error("A lead with this phone or email exists but is not visible to this key."),
+    413: _error("The request body is too large."),
+    415: _error("The body is not JSON."),
+    429: _error("Rate limit exceeded; see Retry-After."),
+    500: _error("Server error."),
+}
+
+
+def strip_trailing_slashes(result, generator, request, public):
+    """The router accepts paths with or without a trailing slash; document them as the
+    specification writes them, without."""
+    result["paths"] = {path.rstrip("/"): item for path, item in result["paths"].items()}
+    return result
+
+
+# OpenAPI links: which later call takes an id from a response. They tell integrators (and
+# schemathesis's stateful phase) how the operations chain: create a lead, log a call on it, read
+# or delete either.
+_CREATED_ID = "$response.body#/data/id"
+_LEAD_LINKS = {
+    "GetLead": {"operationId": "leads_retrieve", "parameters": {"id": _CREATED_ID}},
+    "DeleteLead": {"operationId": "leads_destroy", "parameters": {"id": _CREATED_ID}},
+    "ListCallsOfLead": {"operationId": "call_logs_list", "parameters": {"lead_id": _CREATED_ID}},
+    "LogCallOnLead": {
+        "operationId": "call_logs_create",
+        "requestBody": {"lead_id": _CREATED_ID, "call_type": "Outbound", "duration_seconds": 60},
+    },
+}
+_CALL_LINKS = {
+    "GetCallLog": {"operationId": "call_logs_retrieve", "parameters": {"id": _CREATED_ID}},
+    "DeleteCallLog": {"operationId": "call_logs_destroy", "parameters": {"id": _CREATED_ID}},
+}
+LINKS = {
+    ("/api/v1/leads", "post"): {"201": _LEAD_LINKS, "200": _LEAD_LINKS},
+    ("/api/v1/call-logs", "post"): {"201": _CALL_LINKS},
+}
+
+
+def add_links(result, generator, request, public):
+    for (path, method), by_status in LINKS.items():
+        responses = result["paths"][path][method]["responses"]
+        for status, links in by_status.items():
+            responses[status]["links"] = links
+    return result
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    return {status: ERRORS[status] for status in statuses}
+
+
+# How API key authentication appears in the document (registered when this module loads,
+# which api.apps makes sure of).
+class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.APIKeyAuthentication"
+    name = ["BearerAuth", "ApiKeyHeader"]
+
+    def get_security_requirement(self, auto_schema):
+        return [{"BearerAuth": []}, {"ApiKeyHeader": []}]  # either header works
+
+    def get_security_definition(self, auto_schema):
+        return [
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "le_live_…",
+                "description": "`Authorization: Bearer le_live_…`",
+            },
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-API-Key",
+                "description": "`X-API-Key: le_live_…`",
+            },
+        ]

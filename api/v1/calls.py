@@ -1,0 +1,121 @@
+"""/api/v1/call-logs: list, read, log and delete calls."""
+
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status
+from rest_framework.response import Response
+
+from calls.listing import CallLogFilter
+from calls.models import CallLog
+from calls.representation import API_FIELDS, call_to_api
+from calls.rules import MAX_DURATION_SECONDS
+from calls.services import call_delete, call_log
+
+from ..schema import RATE_LIMIT_HEADERS, DeletedSerializer, envelope, error_responses
+from ..serializers import StrictJSONSerializer
+from ..viewsets import APIViewSet, DestroyMixin, RetrieveMixin
+
+
+class CallLogSerializer(StrictJSONSerializer, serializers.ModelSerializer):
+    lead_id = serializers.UUIDField(help_text="UUID of the lead this call belongs to.")
+    duration_seconds = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_DURATION_SECONDS,
+        help_text="Call duration in seconds; 0 = missed.",
+    )
+    called_at = serializers.DateTimeField(
+        required=False,
+        help_text="When the call happened (ISO 8601; UTC if no offset is given). Default: now.",
+    )
+
+    class Meta:
+        model = CallLog
+        fields = API_FIELDS
+        read_only_fields = ["id", "created_at"]
+        extra_kwargs = {
+            "outcome": {
+                "help_text": "Default Completed, or Missed when duration_seconds is 0.",
+            },
+        }
+
+    def to_representation(self, call: CallLog) -> dict:
+        return call_to_api(call)
+
+
+CallLogEnvelope = envelope(CallLogSerializer, "CallLogEnvelope")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List call logs",
+        description="Newest first (called_at, then id). Defaults to the last 30 days, 50 per page.",
+        parameters=RATE_LIMIT_HEADERS,
+        responses={200: CallLogSerializer(many=True), **error_responses(400, 401, 403, 429)},
+    ),
+    retrieve=extend_schema(
+        summary="Get a call log",
+        parameters=RATE_LIMIT_HEADERS,
+        responses={200: CallLogEnvelope, **error_responses(401, 403, 404, 429)},
+    ),
+    create=extend_schema(
+        summary="Log a call",
+        description="Use duration_seconds 0 for a missed call (outcome then defaults to Missed).",
+        parameters=RATE_LIMIT_HEADERS,
+        examples=[
+            OpenApiExample(
+                "A missed call from the dialer",
+                request_only=True,
+                value={
+                    "lead_id": "3f1c2a9e-8d4b-4c6f-9a1e-2b7d5e8f0a13",
+                    "call_type": "Inbound",
+                    "duration_seconds": 0,
+                    "called_at": "2026-04-22T10:30:00Z",
+                },
+            ),
+            OpenApiExample(
+                "A completed outbound call",
+                request_only=True,
+                value={
+                    "lead_id": "3f1c2a9e-8d4b-4c6f-9a1e-2b7d5e8f0a13",
+                    "call_type": "Outbound",
+                    "duration_seconds": 312,
+                    "outcome": "Completed",
+                    "notes": "Sent the quotation; follow up Friday.",
+                },
+            ),
+        ],
+        responses={
+            201: OpenApiResponse(CallLogEnvelope, description="The call was logged."),
+            **error_responses(400, 401, 403, 404, 413, 415, 429),
+        },
+    ),
+    destroy=extend_schema(
+        summary="Delete a call log",
+        parameters=RATE_LIMIT_HEADERS,
+        responses={
+            200: envelope(DeletedSerializer, "CallLogDeleted"),
+            **error_responses(401, 403, 404, 429),
+        },
+    ),
+)
+class CallLogViewSet(mixins.ListModelMixin, RetrieveMixin, DestroyMixin, APIViewSet):
+    queryset = CallLog.objects.all()
+    serializer_class = CallLogSerializer
+    filterset_class = CallLogFilter
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        call = call_log(actor=self.actor, **serializer.validated_data)
+        return Response(
+            {"data": self.get_serializer(call).data},
+            status=status.HTTP_201_CREATED,
+            headers={"Location": f"/api/v1/call-logs/{call.pk}"},
+        )
+
+    def perform_destroy(self, call):
+        call_delete(actor=self.actor, call=call)

@@ -1,0 +1,199 @@
+"""/api/v1/leads: list, read, create-or-merge and delete leads."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from accounts.models import User
+from leads.listing import LeadFilter
+from leads.models import Lead
+from leads.representation import API_FIELDS, lead_row, represent
+from leads.rules import MAX_TAG_LENGTH, MAX_TAGS
+from leads.selectors import lead_list
+from leads.services import lead_delete, lead_upsert
+
+from ..schema import RATE_LIMIT_HEADERS, DeletedSerializer, envelope, error_responses
+from ..serializers import StrictJSONSerializer
+from ..viewsets import APIViewSet, DestroyMixin, RetrieveMixin
+
+
+@extend_schema_field({"type": "string", "format": "email"})
+class AssigneeField(serializers.SlugRelatedField):
+    """A user named by email (case-insensitive); must exist and be active."""
+
+    default_error_messages = {
+        "does_not_exist": _("No active user has the email “{value}”."),
+        "invalid": _("Enter the assignee's email address."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="email", queryset=User.objects.filter(is_active=True), **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        # DRF reads "" as null for relations; here "" is not an email, and null says "nobody".
+        if data == "":
+            self.fail("invalid")
+        return super().run_validation(data)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data.strip().lower())
+
+
+class TagField(serializers.CharField):
+    """A tag must be a JSON string: DRF's CharField would quietly turn 42 into "42"."""
+
+    default_error_messages = {"not_a_string": _("Each tag must be a string.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+# Reads a POSTed lead into Python values (only the fields sent end up in validated_data, so a
+# merge keeps what the request omits; leads.rules validates them) and renders a lead as the
+# spec's Lead schema (leads.representation). (A comment, not a docstring: drf-spectacular would
+# publish a docstring as the schema's description.)
+class LeadSerializer(StrictJSONSerializer, serializers.ModelSerializer):
+    assigned_to = AssigneeField(required=False, allow_null=True)
+    tags = serializers.ListField(
+        child=TagField(max_length=MAX_TAG_LENGTH),
+        max_length=MAX_TAGS,
+        required=False,
+        help_text="Tags are unioned into an existing lead's tags on a merge.",
+    )
+    deal_value = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        coerce_to_string=False,
+        help_text="Expected value in INR.",
+    )
+
+    class Meta:
+        model = Lead
+        fields = API_FIELDS
+        read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {
+            # "" is not an email address: send null (or leave the field out) for none.
+            "email": {"help_text": "Required if phone is not provided.", "allow_blank": False},
+            "phone": {
+                "help_text": "Required if email is not provided. Any common format; numbers "
+                "without a country code are read in the server's default region."
+            },
+            "source": {"help_text": "Lead source label, e.g. IVR, Website, Facebook Ads."},
+            "status": {"help_text": "Default New for a new lead."},
+            "priority": {"help_text": "Default Medium for a new lead."},
+        }
+
+    def to_representation(self, lead: Lead | dict) -> dict:
+        return represent(lead if isinstance(lead, dict) else lead_row(lead))
+
+
+LeadEnvelope = envelope(LeadSerializer, "LeadEnvelope")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List leads",
+        description="Newest first (created_at, then id). Default: the last 30 days, 50 per page.",
+        parameters=RATE_LIMIT_HEADERS,
+        responses={200: LeadSerializer(many=True), **error_responses(400, 401, 403, 429)},
+    ),
+    retrieve=extend_schema(
+        summary="Get a lead",
+        description="A lead the key's user may see; any other id is a 404.",
+        parameters=RATE_LIMIT_HEADERS,
+        responses={200: LeadEnvelope, **error_responses(401, 403, 404, 429)},
+    ),
+    create=extend_schema(
+        summary="Create or merge a lead",
+        description=(
+            "`name` plus `phone` or `email` is the minimum. If a lead with the same phone "
+            "(compared in E.164) or email (case-insensitive) exists, the request is merged into "
+            "it and the answer is **200** instead of **201**: fields sent overwrite, fields "
+            "omitted keep their values, tags are unioned. When the phone matches one lead and the "
+            "email another, the phone match is updated and the other lead keeps its email."
+        ),
+        parameters=RATE_LIMIT_HEADERS,
+        examples=[
+            OpenApiExample(
+                "Push a caller from the IVR",
+                request_only=True,
+                value={
+                    "name": "Caller 98765 43210",
+                    "phone": "+91 98765 43210",
+                    "source": "IVR",
+                    "priority": "High",
+                    "tags": ["ivr"],
+                },
+            ),
+            OpenApiExample(
+                "A web form lead",
+                request_only=True,
+                value={
+                    "name": "Priya Sharma",
+                    "email": "priya@example.com",
+                    "phone": "09876501234",
+                    "company": "Sunrise Realty",
+                    "city": "Pune",
+                    "source": "Website",
+                    "tags": ["site-visit"],
+                    "deal_value": 450000,
+                    "notes": "2BHK, budget 45L",
+                },
+            ),
+        ],
+        responses={
+            201: OpenApiResponse(LeadEnvelope, description="A new lead was created."),
+            200: OpenApiResponse(LeadEnvelope, description="Merged into an existing lead."),
+            **error_responses(400, 401, 403, 409, 413, 415, 429),
+        },
+    ),
+    destroy=extend_schema(
+        summary="Delete a lead",
+        description="Permanent: the lead's call logs and timeline go with it.",
+        parameters=RATE_LIMIT_HEADERS,
+        responses={
+            200: envelope(DeletedSerializer, "LeadDeleted"),
+            **error_responses(401, 403, 404, 429),
+        },
+    ),
+)
+class LeadViewSet(RetrieveMixin, DestroyMixin, APIViewSet):
+    # The assignee is joined (a lead shows its email).
+    queryset = Lead.objects.select_related("assigned_to")
+    serializer_class = LeadSerializer
+    filterset_class = LeadFilter
+
+    def list(self, request, *args, **kwargs):
+        # Read in SQL, as plain rows (leads/selectors.py says why).
+        filters = LeadFilter.validated(request.query_params)
+        limit, offset = self.paginator.limits(request)
+        page = lead_list(user=request.user, filters=filters, limit=limit, offset=offset)
+        data = self.get_serializer(page.rows, many=True).data
+        return self.paginator.rows_response(data, total=page.total)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = lead_upsert(actor=self.actor, fields=serializer.validated_data)
+        return Response(
+            {"data": self.get_serializer(result.lead).data},
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+            headers={"Location": f"/api/v1/leads/{result.lead.pk}"} if result.created else None,
+        )
+
+    def perform_destroy(self, lead):
+        lead_delete(actor=self.actor, lead=lead)

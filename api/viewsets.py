@@ -1,0 +1,77 @@
+"""The base of every /api/v1/ viewset: authentication, then the rate limit, then the key's
+permission toggles; row-level security on every queryset; the acting user for the services;
+and the query-string rules every endpoint shares."""
+
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
+
+from events.models import Channel
+from events.services import Actor
+
+from .renderers import AlwaysJSON
+
+
+class APIViewSet(GenericViewSet):
+    """Throttling runs before the permission check so that every authenticated response, a 403
+    included, counts against the key and carries its headers."""
+
+    content_negotiation_class = AlwaysJSON
+    # Query parameters an endpoint documents as repeatable; any other may appear once.
+    repeatable_params: frozenset[str] = frozenset()
+
+    def initial(self, request, *args, **kwargs):
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(
+            request
+        )
+        request.version, request.versioning_scheme = self.determine_version(
+            request, *args, **kwargs
+        )
+        self.perform_authentication(request)
+        self.check_throttles(request)
+        self.check_permissions(request)
+        self.check_query_string(request)
+
+    def check_query_string(self, request) -> None:
+        """`?limit=1&limit=2` is ambiguous (which one did the client mean?): a 400 naming the
+        parameter, unless the endpoint documents it as repeatable. No parameter may hold a NUL
+        character (PostgreSQL cannot compare one)."""
+        for name, values in request.query_params.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                field = name.replace("\x00", "")
+                raise exceptions.ValidationError({field: "Must not contain NUL characters."})
+            if len(values) > 1 and name not in self.repeatable_params:
+                raise exceptions.ValidationError({name: "Give this parameter once."})
+
+    def get_queryset(self):
+        """`queryset`, narrowed to what the key's linked user may see (row-level security)."""
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular inspecting the view
+            return self.queryset.none()
+        return self.queryset.visible_to(self.request.user)
+
+    def filter_queryset(self, queryset):
+        # The list filters (and their 30-day default window) must not hide a lead from
+        # GET/DELETE /{id}.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.for_request(self.request, Channel.API, api_key=self.request.auth)
+
+
+class RetrieveMixin:
+    """GET /{id} → `{"data": resource}`."""
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response({"data": self.get_serializer(self.get_object()).data})
+
+
+class DestroyMixin:
+    """DELETE /{id} → `{"data": {"id", "deleted": true}}`; `perform_destroy` calls the service."""
+
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        deleted_id = str(instance.pk)
+        self.perform_destroy(instance)
+        return Response({"data": {"id": deleted_id, "deleted": True}})

@@ -1,0 +1,110 @@
+"""What a call log's fields may hold, and who may see a call: the one home of the call rules.
+The call services clean every write with `clean_call_fields`."""
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from core.errors import InvalidFields
+
+
+class CallType(models.TextChoices):
+    INBOUND = "Inbound"
+    OUTBOUND = "Outbound"
+
+
+class CallOutcome(models.TextChoices):
+    COMPLETED = "Completed"
+    BUSY = "Busy"
+    NO_ANSWER = "No Answer"
+    VOICEMAIL = "Voicemail"
+    MISSED = "Missed"
+
+
+EDITABLE_FIELDS = ("call_type", "duration_seconds", "outcome", "notes", "called_at")
+MAX_DURATION_SECONDS = 2_147_483_647  # what the column holds
+# A call before this, or more than a day of clock skew in the future, is a typo'd year: it would
+# sort the call out of (or on top of) every list.
+EARLIEST_CALL = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+CLOCK_SKEW = dt.timedelta(days=1)
+
+
+def default_outcome(duration_seconds: int) -> CallOutcome:
+    """0 seconds means nobody picked up: Missed, unless the caller said otherwise."""
+    return CallOutcome.MISSED if duration_seconds == 0 else CallOutcome.COMPLETED
+
+
+def format_duration(seconds: int) -> str:
+    """125 → "2m 05s"; 0 → "0s"; 3725 → "1h 02m"."""
+    minutes, seconds = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
+
+
+def clean_call_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The editable fields present in `fields`, normalized; InvalidFields names every
+    field that breaks a rule. `outcome` None means "from the duration"."""
+    cleaned, errors = {}, {}
+    for name, value in fields.items():
+        if name not in EDITABLE_FIELDS:
+            continue
+        try:
+            cleaned[name] = _CLEANERS[name](value)
+        except ValueError as error:
+            errors[name] = str(error)
+    if errors:
+        raise InvalidFields(errors)
+    return cleaned
+
+
+def _choice(choices, *, nullable: bool = False) -> Callable[[Any], str | None]:
+    def clean(value: Any) -> str | None:
+        if value is None and nullable:
+            return None
+        if value not in choices.values:
+            raise ValueError(f"“{value}” is not one of: {', '.join(choices.values)}.")
+        return value
+
+    return clean
+
+
+def _duration(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("Must be a whole number of seconds.")
+    if not 0 <= value <= MAX_DURATION_SECONDS:
+        raise ValueError(f"Must be between 0 and {MAX_DURATION_SECONDS}.")
+    return value
+
+
+def _notes(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("Must be a string.")
+    if "\x00" in value:
+        raise ValueError("Must not contain NUL characters.")
+    return value.strip() or None
+
+
+def _called_at(value: Any) -> dt.datetime:
+    if value is None:
+        return timezone.now()
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        raise ValueError("Must be a date and time with a time zone.")
+    if not EARLIEST_CALL <= value <= timezone.now() + CLOCK_SKEW:
+        raise ValueError("Must be between 2000-01-01 and now (a day of clock skew is allowed).")
+    return value
+
+
+_CLEANERS: dict[str, Callable[[Any], Any]] = {
+    "call_type": _choice(CallType),
+    "duration_seconds": _duration,
+    "outcome": _choice(CallOutcome, nullable=True),
+    "notes": _notes,
+    "called_at": _called_at,
+}

@@ -1,0 +1,37 @@
+"""Errors a service raises when a request cannot be honoured. The API renders them as the error
+envelope with their status; the browser UI shows their message next to `field`."""
+
+
+class ServiceError(Exception):
+    status = 400
+    code = "invalid_request"
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Forbidden(ServiceError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ServiceError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(ServiceError):
+    status = 409
+    code = "conflict"
+
+
+class InvalidFields(ServiceError):
+    """Values that break a domain rule: `errors` maps each field to its message. The error's
+    own field and message are the first of them (what the API reports); a form shows them all."""
+
+    def __init__(self, errors: dict[str, str]):
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field)
+        self.errors = errors

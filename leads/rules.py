@@ -1,0 +1,255 @@
+"""What a lead's fields may hold: the one place that normalizes and validates them. The lead
+services call `clean_lead_fields` on whatever arrives (API, pages, admin, commands); serializers
+and forms only turn their input into Python values and show the errors raised here.
+
+Dedup keys: phones are compared in E.164 form, parsed with `phonenumbers`; numbers written
+without a country code are read in settings.DEFAULT_PHONE_REGION (with region IN,
+`+91 98765 43210`, `098765-43210` and `9876543210` are one number). Emails are compared
+case-insensitively.
+"""
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+
+from accounts.models import User
+from core.errors import InvalidFields, ServiceError
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "New"
+    CONTACTED = "Contacted"
+    QUALIFIED = "Qualified"
+    PROPOSAL = "Proposal"
+    WON = "Won"
+    LOST = "Lost"
+
+
+class LeadPriority(models.TextChoices):
+    LOW = "Low"
+    MEDIUM = "Medium"
+    HIGH = "High"
+
+
+# Fields a caller may set on a lead, in the order forms and the API list them.
+EDITABLE_FIELDS = (
+    "name", "email", "phone", "company", "city", "source", "status", "priority", "tags",
+    "deal_value", "notes", "assigned_to",
+)  # fmt: skip
+MAX_LENGTHS = {"name": 200, "email": 254, "phone": 32, "company": 200, "city": 100, "source": 100}
+MAX_TAGS = 50
+MAX_TAG_LENGTH = 50
+DEAL_VALUE_DIGITS, DEAL_VALUE_PLACES = 14, 2
+# What a written phone number may contain besides digits: +, spaces and the usual separators.
+# Letters are refused: phonenumbers would read "4321O" as a keypad word and the dedup key would
+# silently be another number.
+_PHONE_CHARACTERS = re.compile(r"[0-9+\s().\-/]+")
+
+
+class InvalidPhone(ValueError):
+    pass
+
+
+def normalize_phone(raw: str, region: str | None = None) -> str:
+    """Return `raw` in E.164 (`+919876543210`), or raise InvalidPhone."""
+    if not _PHONE_CHARACTERS.fullmatch(raw.strip()):
+        raise InvalidPhone("Enter a phone number with digits only, e.g. +91 98765 43210.")
+    try:
+        number = phonenumbers.parse(raw, region or settings.DEFAULT_PHONE_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhone("Enter a phone number, e.g. +91 98765 43210.") from exc
+    # "Possible" checks the length for the country; "valid" would also reject numbers in
+    # ranges not yet allocated, which turns away real callers when the metadata lags.
+    if not phonenumbers.is_possible_number(number):
+        raise InvalidPhone("This is not a possible phone number for its country.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_email(raw: str) -> str:
+    return raw.strip().lower()
+
+
+def visible_leads(user: User, prefix: str = "") -> models.Q:
+    """Row-level security, as an ORM condition on leads (or, with `prefix`, on what points to a
+    lead: `lead__`): admins see every lead, a sales rep the leads assigned to them. The API's
+    list applies the same rule in SQL (visible_leads_sql)."""
+    if user.is_admin:
+        return models.Q()
+    return models.Q(**{f"{prefix}assigned_to": user})
+
+
+def visible_leads_sql(user: User, alias: str) -> tuple[list[str], list]:
+    """visible_leads as SQL conditions on the lead table aliased `alias`."""
+    if user.is_admin:
+        return [], []
+    return [f"{alias}.assigned_to_id = %s"], [user.pk]
+
+
+def can_see(user: User, lead) -> bool:
+    """visible_leads, for a lead already loaded."""
+    return user.is_admin or lead.assigned_to_id == user.pk
+
+
+def check_contact(phone: str | None, email: str | None) -> None:
+    """A lead is reachable: it has a phone or an email (the database checks it too)."""
+    if not phone and not email:
+        raise ServiceError("Provide a phone or an email (or both).", "phone")
+
+
+def merge_tags(existing: Iterable[str], new: Iterable[str]) -> list[str]:
+    """Union keeping first-seen order; tags differing only in case count as one. A lead has at
+    most MAX_TAGS tags, however many merges add to it."""
+    merged: list[str] = []
+    seen: set[str] = set()
+    for tag in [*existing, *new]:
+        if tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            merged.append(tag)
+    if len(merged) > MAX_TAGS:
+        message = f"A lead has at most {MAX_TAGS} tags; this would make {len(merged)}."
+        raise ServiceError(message, "tags")
+    return merged
+
+
+def clean_lead_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The editable fields present in `fields`, normalized; every field that
+    breaks a rule (InvalidFields). Fields that are not editable are dropped."""
+    cleaned, errors = {}, {}
+    for name, value in fields.items():
+        if name not in EDITABLE_FIELDS:
+            continue
+        try:
+            cleaned[name] = _CLEANERS[name](value)
+        except ValueError as error:
+            errors[name] = str(error)
+    if errors:
+        raise InvalidFields(errors)
+    return cleaned
+
+
+# --- One cleaner per field: value in, clean value out, ValueError with the message -----------
+
+
+def _text(max_length: int | None, *, required: bool) -> Callable[[Any], str | None]:
+    def clean(value: Any) -> str | None:
+        if value is None:
+            if required:
+                raise ValueError("This field may not be null.")
+            return None
+        if not isinstance(value, str):
+            raise ValueError("Must be a string.")
+        if "\x00" in value:
+            raise ValueError("Must not contain NUL characters.")
+        value = value.strip()
+        if not value:
+            if required:
+                raise ValueError("This field may not be blank.")
+            return None
+        if max_length is not None and len(value) > max_length:
+            raise ValueError(f"At most {max_length} characters.")
+        return value
+
+    return clean
+
+
+def _email(value: Any) -> str | None:
+    if value == "":
+        raise ValueError("Enter a valid email address, or null for none.")
+    text = _text(MAX_LENGTHS["email"], required=False)(value)
+    if text is not None:
+        try:
+            validate_email(text)
+        except ValidationError:
+            raise ValueError("Enter a valid email address.") from None
+    return text
+
+
+def _phone(value: Any) -> str | None:
+    text = _text(MAX_LENGTHS["phone"], required=False)(value)  # "" means no phone
+    if text is not None:
+        try:
+            normalize_phone(text)
+        except InvalidPhone as error:
+            raise ValueError(str(error)) from None
+    return text
+
+
+def _choice(choices) -> Callable[[Any], str]:
+    def clean(value: Any) -> str:
+        if value not in choices.values:
+            allowed = ", ".join(choices.values)
+            raise ValueError(f"“{value}” is not one of: {allowed}.")
+        return value
+
+    return clean
+
+
+def _tags(value: Any) -> list[str]:
+    if not isinstance(value, list | tuple):
+        raise ValueError("Tags are a list of strings.")
+    tags = []
+    for tag in value:
+        if not isinstance(tag, str):
+            raise ValueError("Each tag must be a string.")
+        if "\x00" in tag:
+            raise ValueError("A tag must not contain NUL characters.")
+        tag = tag.strip()
+        if not tag:
+            raise ValueError("A tag must not be blank.")
+        if len(tag) > MAX_TAG_LENGTH:
+            raise ValueError(f"Each tag is at most {MAX_TAG_LENGTH} characters.")
+        tags.append(tag)
+    if len(value) > MAX_TAGS:
+        raise ValueError(f"At most {MAX_TAGS} tags.")
+    return merge_tags([], tags)
+
+
+def _deal_value(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError("Must be a number.")
+    try:
+        number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValueError("Must be a number.") from None
+    if not number.is_finite():
+        raise ValueError("Must be a finite number.")
+    if number < 0:
+        raise ValueError("Must be 0 or more.")
+    if number != number.quantize(Decimal(1).scaleb(-DEAL_VALUE_PLACES)):
+        raise ValueError(f"At most {DEAL_VALUE_PLACES} decimal places.")
+    if number >= Decimal(10) ** (DEAL_VALUE_DIGITS - DEAL_VALUE_PLACES):
+        raise ValueError(
+            f"At most {DEAL_VALUE_DIGITS - DEAL_VALUE_PLACES} digits before the point."
+        )
+    return number.quantize(Decimal(1).scaleb(-DEAL_VALUE_PLACES))
+
+
+def _assignee(value: Any) -> User | None:
+    if value is not None and not isinstance(value, User):
+        raise ValueError("Name the assignee by their email.")
+    return value
+
+
+_CLEANERS: dict[str, Callable[[Any], Any]] = {
+    "name": _text(MAX_LENGTHS["name"], required=True),
+    "email": _email,
+    "phone": _phone,
+    "company": _text(MAX_LENGTHS["company"], required=False),
+    "city": _text(MAX_LENGTHS["city"], required=False),
+    "source": _text(MAX_LENGTHS["source"], required=True),
+    "status": _choice(LeadStatus),
+    "priority": _choice(LeadPriority),
+    "tags": _tags,
+    "deal_value": _deal_value,
+    "notes": _text(None, required=False),
+    "assigned_to": _assignee,
+}

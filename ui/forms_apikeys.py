@@ -1,0 +1,32 @@
+"""The API-key form of Settings → Integrations → API."""
+
+from django import forms
+
+from accounts.models import User
+from apikeys.forms import AllowlistField
+from apikeys.models import APIKey
+
+
+class APIKeyForm(forms.ModelForm):
+    """Create or edit a key. A sales rep's form has no user field: their keys are theirs."""
+
+    allowed_ips = AllowlistField()
+
+    class Meta:
+        model = APIKey
+        fields = ["name", "user", "can_read", "can_write", "can_delete", "allowed_ips",
+                  "rate_limit_per_minute"]  # fmt: skip
+        labels = {"rate_limit_per_minute": "Rate limit (requests per minute)"}
+
+    def __init__(self, *args, acting_user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.acting_user = acting_user
+        if acting_user.is_admin:
+            self.fields["user"].queryset = User.objects.filter(is_active=True).order_by("email")
+        else:
+            # A rep's keys are theirs and get the standard rate limit: no raising their own.
+            del self.fields["user"]
+            del self.fields["rate_limit_per_minute"]
+
+    def linked_user(self) -> User:
+        return self.cleaned_data.get("user") or self.acting_user

@@ -1,0 +1,110 @@
+"""A lead's timeline: its calls, its notes and the events about it, newest first, in words."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from calls.models import CallLog
+from core.dates import IST
+from events.models import Channel, Event, Verb
+from leads.models import Lead, Note
+
+# Events the timeline shows as the thing itself (the call, the note), not as a change.
+SHOWN_AS_THEMSELVES = (Verb.CALL_LOG_CREATED, Verb.LEAD_NOTE_ADDED)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the timeline: a call, a note, or a change (kind, title, message)."""
+
+    when: dt.datetime
+    kind: str
+    call: CallLog | None = None
+    note: Note | None = None
+    title: str = ""
+    message: str = ""
+    who: str = ""
+
+
+def lead_timeline(lead: Lead, length: int | None) -> tuple[list[Entry], bool]:
+    """The newest `length` entries (all with None), and whether there are more."""
+    calls = lead.calls.all()
+    notes = lead.timeline_notes.select_related("author")
+    events = Event.objects.filter(lead_id=lead.pk).exclude(verb__in=SHOWN_AS_THEMSELVES)
+    if length is not None:
+        calls, notes, events = calls[: length + 1], notes[: length + 1], events[: length + 1]
+    entries = [Entry(call.called_at, "call", call=call) for call in calls]
+    entries += [
+        Entry(note.created_at, "note", note=note, who=note.author.email if note.author else "")
+        for note in notes
+    ]
+    entries += [_change(event) for event in events]
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    if length is not None and len(entries) > length:
+        return entries[:length], True
+    return entries, False
+
+
+def _change(event: Event) -> Entry:
+    kind, title, message = _describe(event)
+    return Entry(event.occurred_at, kind, title=title, message=message, who=event.actor_email)
+
+
+def _describe(event: Event) -> tuple[str, str, str]:
+    changes = event.changes
+    if event.verb == Verb.LEAD_CREATED:
+        return "created", "Created", f"Lead created via {_channel(event)}."
+    if event.verb == Verb.LEAD_MERGED:
+        summary = _summary(changes) or "no fields changed"
+        return "merged", "Merged", f"Merged a duplicate from {_channel(event)}: {summary}."
+    if event.verb == Verb.CALL_LOG_UPDATED:
+        return "call_updated", "Call edited", f"Edited a call: {_summary(changes)}."
+    if event.verb == Verb.CALL_LOG_DELETED:
+        call = event.snapshot or {}
+        when = _ist(call.get("called_at"))
+        kind = (call.get("call_type") or "").lower()
+        return "call_deleted", "Call deleted", f"Deleted the {kind} call of {when}."
+    sentences = []
+    rest = dict(changes)
+    if status := rest.pop("status", None):
+        sentences.append(f"Status {status[0]} → {status[1]}.")
+    if assignee := rest.pop("assigned_to", None):
+        sentences.append(f"Assigned to {assignee[1] or 'nobody'} (was {assignee[0] or 'nobody'}).")
+    if rest:
+        sentences.append(f"Edited: {_summary(rest)}.")
+    if list(changes) == ["status"]:
+        return "status_changed", "Status changed", " ".join(sentences)
+    if list(changes) == ["assigned_to"]:
+        return "assigned", "Assigned", " ".join(sentences)
+    return "updated", "Updated", " ".join(sentences)
+
+
+def _summary(changes: dict[str, list]) -> str:
+    parts = []
+    for name, (old, new) in changes.items():
+        label = name.replace("_", " ")
+        if name in {"notes", "tags"}:
+            parts.append(f"{label} updated")
+        else:
+            parts.append(f"{label} {_shown(old)} → {_shown(new)}")
+    return ", ".join(parts)
+
+
+def _shown(value) -> str:
+    return "—" if value in (None, "", []) else str(value)
+
+
+def _channel(event: Event) -> str:
+    if event.channel == Channel.API:
+        return f"API key “{event.api_key_label}”" if event.api_key_label else "the API"
+    return {
+        Channel.WEB: "the web app",
+        Channel.ADMIN: "the Django admin",
+        Channel.IMPORT: "an import",
+    }.get(event.channel, "the system")
+
+
+def _ist(iso: str | None) -> str:
+    if not iso:
+        return "an unknown time"
+    moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(IST)
+    return moment.strftime("%-d %b %Y, %H:%M IST")
