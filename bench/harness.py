@@ -45,7 +45,7 @@ WORKER_CONFIGS = {
 
 
 def app_env(database_url: str) -> dict[str, str]:
-    """Production-like settings for the app under test (bench.settings = crm.settings + the
+    """Production-like settings for the app under test (bench.settings = config.settings + the
     floor route)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
     env.update(

@@ -21,13 +21,15 @@ LIMIT = 50
 # The app's SQL (leads.selectors.lead_list, captured with CaptureQueriesContext around GET
 # /api/v1/leads); %s are the window bounds. Django's psycopg 3 backend binds parameters
 # client-side, so does ClientCursor here.
-COUNT_SQL = "SELECT COUNT(*) FROM leads_lead l WHERE l.created_at >= %s AND l.created_at < %s"
+COUNT_SQL = (
+    'SELECT COUNT(*) FROM leads_lead l WHERE "l"."created_at" >= %s AND "l"."created_at" < %s'
+)
 PAGE_SQL = (
     'SELECT "l"."id", "l"."name", "l"."email", "l"."phone", "l"."company", "l"."city", '
     '"l"."source", "l"."status", "l"."priority", "l"."tags", "l"."deal_value", "l"."notes", '
     '"l"."created_at", "l"."updated_at", '
     "(SELECT u.email FROM accounts_user u WHERE u.id = l.assigned_to_id) "
-    "FROM leads_lead l WHERE l.created_at >= %s AND l.created_at < %s "
+    'FROM leads_lead l WHERE "l"."created_at" >= %s AND "l"."created_at" < %s '
     "ORDER BY l.created_at DESC, l.id DESC LIMIT 50 OFFSET 0"
 )
 
@@ -54,7 +56,7 @@ def _default(value):
 
 
 def window() -> tuple[dt.datetime, dt.datetime]:
-    """[IST midnight 30 days before today, IST midnight tomorrow), as crm.dates computes it."""
+    """[IST midnight 30 days before today, IST midnight tomorrow), as core.dates computes it."""
     today = dt.datetime.now(IST).date()
     start = dt.datetime.combine(today - dt.timedelta(days=WINDOW_DAYS), dt.time.min, tzinfo=IST)
     end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=IST)

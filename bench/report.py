@@ -24,7 +24,8 @@ def _short(sql: str) -> str:
     outer = sql
     while (inner := re.sub(r"\([^()]*\)", "", outer)) != outer:  # drop (sub)queries, (args)
         outer = inner
-    table = re.search(r'\b(?:FROM|INTO|UPDATE)\s+("[^"]+")', outer)
+    # Quoted as the ORM writes it, or bare as in the hand-written SQL (`FROM leads_lead l`).
+    table = re.search(r'\b(?:FROM|INTO|UPDATE)\s+("[^"]+"|\w+)', outer)
     if not table:
         return sql[:40]
     if sql.startswith("SELECT COUNT("):

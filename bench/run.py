@@ -35,7 +35,7 @@ from bench import harness, report, seed  # noqa: E402
 from bench import profile as profiling  # noqa: E402
 from bench.harness import RESULTS, CpuMeter, Server, WrkResult  # noqa: E402
 
-APP = "crm.wsgi:application"
+APP = "config.wsgi:application"
 RAW_APP = "bench.raw_app:application"
 PORTS = {"app": 8801, "raw": 8802, "small": 8803}
 
@@ -170,7 +170,8 @@ def check_services() -> None:
 def new_api_key(dbname: str) -> str:
     """A fresh admin key with a rate limit the load never reaches (old bench keys go)."""
     with psycopg.connect(seed.dsn(dbname), autocommit=True) as conn:
-        conn.execute("UPDATE audit_auditlog SET api_key_id = NULL WHERE api_key_id IN "
+        # Events name the key they came through (Django's SET_NULL, not the database's).
+        conn.execute("UPDATE events_event SET api_key_id = NULL WHERE api_key_id IN "
                      "(SELECT id FROM apikeys_apikey WHERE name = 'bench')")  # fmt: skip
         conn.execute("DELETE FROM apikeys_apikey WHERE name = 'bench'")
     out = harness.manage(

@@ -1,4 +1,4 @@
-"""Seed a benchmark database with realistic leads, call logs and timeline rows via COPY.
+"""Seed a benchmark database with realistic leads, call logs and their events via COPY.
 
 Usable on its own: `.venv/bin/python bench/seed.py --db crm_bench --leads 100000 --calls 300000`.
 The data is deterministic for a given seed (names, phones, statuses...), its timestamps are
@@ -45,10 +45,10 @@ from bench.seed_data import (
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-SEED_VERSION = "3"  # bump when the shape of the seeded data changes: forces a reseed
+SEED_VERSION = "4"  # bump when the shape of the seeded data changes: forces a reseed
 HEAVY_LEAD_CALLS = 200
 SEED_DAYS = 90
-LOADED_TABLES = ("leads_lead", "calls_calllog", "leads_activity")
+LOADED_TABLES = ("leads_lead", "calls_calllog", "events_event")
 _T0 = time.perf_counter()
 RESEED_AFTER = dt.timedelta(hours=24)  # the default 30-day window drifts as the data ages
 
@@ -95,7 +95,7 @@ def ensure_database(dbname: str) -> None:
 
 
 def migrate(dbname: str) -> None:
-    env = {**os.environ, "DATABASE_URL": dsn(dbname), "DJANGO_SETTINGS_MODULE": "crm.settings"}
+    env = {**os.environ, "DATABASE_URL": dsn(dbname), "DJANGO_SETTINGS_MODULE": "config.settings"}
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
@@ -163,7 +163,7 @@ def _fill(
     # and COPY FREEZE may skip the hint-bit rewrite because the tables were truncated in it.
     with conn.transaction():
         conn.execute(
-            "TRUNCATE leads_activity, calls_calllog, leads_lead, audit_auditlog, apikeys_apikey, "
+            "TRUNCATE events_event, leads_note, calls_calllog, leads_lead, apikeys_apikey, "
             "django_session, accounts_user CASCADE"
         )
         conn.execute("DELETE FROM bench_meta")
@@ -202,7 +202,7 @@ def _fill(
 def _load_rows(
     conn: psycopg.Connection, now: dt.datetime, n_leads: int, n_calls: int, rng: random.Random
 ) -> str:
-    """Users, leads, calls and timeline rows; returns the id of the lead with 200 calls."""
+    """Users, leads, calls and their events; returns the id of the lead with 200 calls."""
     # Users: one admin that logs in (UI pages) and owns the API key, and a team of sales reps.
     admin_id = conn.execute(
         "INSERT INTO accounts_user (password, is_superuser, first_name, last_name, is_staff, "
@@ -236,7 +236,10 @@ def _load_rows(
     lead_created: list[int] = []
     heavy = 0  # lead index 0 gets exactly HEAVY_LEAD_CALLS calls
     rows: list[str] = []
-    activities: list[str] = []
+    events: list[str] = []
+    # One event per lead and per call, as an import would record them (no snapshot, no key,
+    # no address): the lead's timeline and the event table have realistic sizes.
+    actor = f"{admin_id}\t{ADMIN_EMAIL}\t"  # the actor, and no API key label
     random_ = rng.random
     for i in range(n_leads):
         lead_id = _uuid4(rng)
@@ -260,8 +263,13 @@ def _load_rows(
             f"{notes}\t{phone}\t{email}\t{created_s}\t{stamp(updated, utc).isoformat()}\t"
             f"{assignee}\n"
         )
-        activities.append(
-            f"created\tLead created via the web app.\t{created_s}\t{admin_id}\t{lead_id}\n"
+        changes = (
+            f'{{"name": [null, "{first} {last}"], "phone": [null, "{phone}"], '
+            f'"source": [null, "{sources[i]}"], "status": [null, "{statuses[i]}"]}}'
+        )
+        events.append(
+            f"{created_s}\tlead.created\tlead\t{_dashed(lead_id)}\t{first} {last}\t{lead_id}\t"
+            f"{changes}\timport\t{actor}\n"
         )
     log(f"generated {n_leads} leads")
     _copy(
@@ -285,15 +293,19 @@ def _load_rows(
         duration = 0 if random_() < 0.22 else rng.randrange(8, 1800)
         outcome = zero_outcomes[j] if duration == 0 else other_outcomes[j]
         notes = rng.choice(CALL_NOTES) if random_() < 0.2 else N
+        call_id = _uuid4(rng)
         rows.append(
-            f"{_uuid4(rng)}\t{call_types[j]}\t{duration}\t{outcome}\t{notes}\t"
+            f"{call_id}\t{call_types[j]}\t{duration}\t{outcome}\t{notes}\t"
             f"{stamp(called, utc).isoformat()}\t{logged_s}\t{lead_ids[i]}\n"
         )
-        minutes, seconds = divmod(duration, 60)
-        length = f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
-        activities.append(
-            f"call_logged\t{call_types[j]} call, {length}: {outcome}.\t{logged_s}\t{admin_id}\t"
-            f"{lead_ids[i]}\n"
+        changes = (
+            f'{{"call_type": [null, "{call_types[j]}"], "duration_seconds": [null, {duration}], '
+            f'"outcome": [null, "{outcome}"]}}'
+        )
+        events.append(
+            f"{logged_s}\tcall_log.created\tcall_log\t{_dashed(call_id)}\t"
+            f"{call_types[j]} call, {duration}s ({outcome})\t{lead_ids[i]}\t{changes}\timport\t"
+            f"{actor}\n"
         )
     log(f"generated {n_calls} calls")
     _copy(
@@ -302,12 +314,22 @@ def _load_rows(
         "lead_id)",
         rows,
     )
-    _copy(conn, "leads_activity (kind, message, created_at, actor_id, lead_id)", activities)
-    log("copied calls and timeline")
+    _copy(
+        conn,
+        "events_event (occurred_at, verb, subject_type, subject_id, subject_repr, lead_id, "
+        "changes, channel, actor_id, actor_email, api_key_label)",
+        events,
+    )
+    log("copied calls and events")
     return str(uuid.UUID(lead_ids[heavy]))
 
 
 N = "\\N"  # COPY's text-format NULL (no generated value contains a tab, newline or backslash)
+
+
+def _dashed(hex32: str) -> str:
+    """32 hex digits as the canonical UUID text (what str(model.pk) gives, for subject_id)."""
+    return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:]}"
 
 
 def _copy(conn: psycopg.Connection, target: str, rows: list[str], chunk: int = 20_000) -> None:
@@ -317,8 +339,9 @@ def _copy(conn: psycopg.Connection, target: str, rows: list[str], chunk: int = 2
 
 
 def cleanup_after_run(dbname: str, since: dt.datetime) -> dict[str, int]:
-    """Delete what the write scenarios added, so the next run finds the seeded counts again.
-    (Merge targets keep their merged notes/tags; the row counts are what matters.)"""
+    """Delete what the write scenarios added (leads, calls, notes and events), so the next run
+    finds the seeded counts again. (Merge targets keep their merged notes/tags; the row counts
+    are what matters.)"""
     with psycopg.connect(dsn(dbname), autocommit=True) as conn:
         return _delete_since(conn, since)
 
@@ -326,15 +349,20 @@ def cleanup_after_run(dbname: str, since: dt.datetime) -> dict[str, int]:
 def _delete_since(conn: psycopg.Connection, since: dt.datetime) -> dict[str, int]:
     deleted = {}
     with conn.transaction():
-        for table in ("leads_activity", "calls_calllog", "audit_auditlog", "leads_lead"):
-            cur = conn.execute(f"DELETE FROM {table} WHERE created_at >= %s", [since])
+        for table, column in (
+            ("events_event", "occurred_at"),
+            ("leads_note", "created_at"),
+            ("calls_calllog", "created_at"),
+            ("leads_lead", "created_at"),
+        ):
+            cur = conn.execute(f"DELETE FROM {table} WHERE {column} >= %s", [since])
             deleted[table] = cur.rowcount
     return deleted
 
 
 def vacuum_analyze(conn: psycopg.Connection) -> None:
     """Fresh statistics and visibility map (index-only scans), as autovacuum keeps them."""
-    for table in (*LOADED_TABLES, "audit_auditlog", "accounts_user"):
+    for table in (*LOADED_TABLES, "leads_note", "accounts_user"):
         conn.execute(f"VACUUM ANALYZE {table}")
 
 

@@ -1,7 +1,7 @@
 """Settings for the benchmark's server: the app's own settings plus bench-only URLs (the
-framework-floor view). Nothing here ships with the app; `crm.settings` stays the one module."""
+framework-floor view). Nothing here ships with the app; `config.settings` stays the one module."""
 
-from crm.settings import *  # noqa: F403
+from config.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
 

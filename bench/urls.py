@@ -14,8 +14,8 @@ def floor(request):
 
 urlpatterns = [
     path("bench/floor", floor),
-    path("", include("crm.urls")),
+    path("", include("config.urls")),
 ]
 
 # The app's JSON-under-/api/ error handlers are module attributes of the root URLconf.
-from crm.urls import handler404, handler500  # noqa: E402, F401
+from config.urls import handler404, handler500  # noqa: E402, F401

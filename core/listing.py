@@ -17,7 +17,7 @@ import django_filters
 import django_filters.utils
 from django import forms
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Field, Q
 
 from .dates import ist_midnight, ist_window, validate_day
 
@@ -162,16 +162,17 @@ class DateWindowFilterSet(django_filters.FilterSet):
         if values.get("to_date"):
             conditions.append(f"{date_column} < %s")
             params.append(adapt(ist_midnight(values["to_date"] + dt.timedelta(days=1))))
-        for name, condition in equalities.items():
+        for name, (condition, field) in equalities.items():
             if values.get(name) not in (None, ""):
                 conditions.append(condition)
-                params.append(values[name])
+                params.append(field.get_db_prep_value(values[name], connection))
         return conditions, params
 
 
 @functools.cache
-def _sql_fragments(filterset: type[DateWindowFilterSet], alias: str) -> tuple[str, dict[str, str]]:
-    """The date column and each filter's condition, as SQL (one database per process)."""
+def _sql_fragments(filterset: type[DateWindowFilterSet], alias: str) -> tuple[str, dict]:
+    """The date column, and each filter's condition as SQL with the field that prepares its
+    value (one database per process, so worked out once)."""
     model = filterset._meta.model
     equalities = {
         name: _equality_sql(model, path, alias)
@@ -185,20 +186,21 @@ def _column_sql(model, name: str, alias: str) -> str:
     return f"{quote(alias)}.{quote(model._meta.get_field(name).column)}"
 
 
-def _equality_sql(model, path: str, alias: str) -> str:
-    """`path` = %s in SQL: a column of `model`, or `fk__column` of the model the key points to
-    (a subquery, so a COUNT stays a count of `model`'s rows alone)."""
+def _equality_sql(model, path: str, alias: str) -> tuple[str, Field]:
+    """`path` = %s in SQL, and the field compared: a column of `model`, or `fk__column` of the
+    model the key points to (a subquery, so a COUNT stays a count of `model`'s rows alone)."""
     quote = connection.ops.quote_name
     name, _, remote = path.partition("__")
     field = model._meta.get_field(name)
     if not remote:
-        return f"{_column_sql(model, name, alias)} = %s"
+        return f"{_column_sql(model, name, alias)} = %s", field
     if not field.many_to_one or "__" in remote:
         raise ValueError(f"{path}: a list filter is a column, or a column one foreign key away.")
     target = field.related_model._meta
     target_field = target.get_field(remote)
     operator = "=" if target_field.unique else "IN"
-    return (
+    condition = (
         f"{_column_sql(model, name, alias)} {operator} (SELECT {quote(target.pk.column)} "
         f"FROM {quote(target.db_table)} WHERE {quote(target_field.column)} = %s)"
     )
+    return condition, target_field

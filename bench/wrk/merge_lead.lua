@@ -1,6 +1,6 @@
 -- POST /api/v1/leads with the phone of an existing lead (a merge, 200), cycling through the
 -- leads listed in the data file run.py writes (phone<TAB>name a line). Each request changes
--- the notes, so every merge writes the lead as well as its timeline and audit rows.
+-- the notes, so every merge writes the lead as well as its event.
 dofile("bench/wrk/common.lua")
 
 wrk.method = "POST"
