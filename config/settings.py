@@ -50,12 +50,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # Before anything reads the Host header or redirects to HTTPS.
-    "config.health.HealthCheckMiddleware",
+    "config.middleware.HealthCheckMiddleware",
     # API requests: HTTPS required without a redirect, chunked bodies, the JSON error envelope.
     "api.middleware.APIMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "ui.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

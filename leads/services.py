@@ -84,9 +84,10 @@ def _create_or(actor: Actor, fields: dict[str, Any], *, merge: bool) -> UpsertRe
                 target = by_phone or by_email
                 if target is None:
                     return UpsertResult(_create(actor, fields), created=True)
-                if not merge or not can_see(actor.user, target):
+                visible = can_see(actor.user, target)
+                if not merge or not visible:
                     field = "phone" if by_phone else "email"
-                    raise DuplicateLead(target if can_see(actor.user, target) else None, field)
+                    raise DuplicateLead(target if visible else None, field)
                 if by_email is not None and by_email.pk != target.pk:
                     fields = {k: v for k, v in fields.items() if k != "email"}
                 _merge(actor, target, fields)

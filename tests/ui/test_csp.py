@@ -197,3 +197,15 @@ def test_pages_carry_the_policy_and_home_has_no_inline_style(client, rep_client,
 
     login = client.get("/login/")  # logged out
     assert_strict_policy(login.headers.get("Content-Security-Policy"), "/login/")
+
+
+def test_the_policy_sent_is_the_one_django_csp_builds_from_the_settings(client, settings):
+    from csp.utils import build_policy
+
+    assert client.get("/login/")["Content-Security-Policy"] == build_policy()
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert client.get("/login/")["Content-Security-Policy"] == "default-src 'none'"
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"img-src": ["'self'"]}}
+    response = client.get("/login/")
+    assert response["Content-Security-Policy-Report-Only"] == build_policy(report_only=True)
+    assert "img-src 'self'" in response["Content-Security-Policy-Report-Only"]
