@@ -25,6 +25,7 @@ ERROR_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    422: "idempotency_key_reused",
     429: "rate_limit_exceeded",
     500: "server_error",
 }  # any other status (411, 413, 415) is an invalid_request
@@ -87,13 +88,18 @@ def exception_handler(exc, context):
         message = f"{path}: {message}" if path else message
     else:
         message = str(exc.detail)
+        field = getattr(exc, "error_field", None)
+        headers.update(getattr(exc, "headers", {}))
     if isinstance(exc, exceptions.Throttled):
         headers["Retry-After"] = str(max(1, int(exc.wait or 1)))
         if type(exc) is exceptions.Throttled:  # the per-key limit; subclasses say their own
             message = "Rate limit exceeded. Retry after the number of seconds in Retry-After."
     if auth_header := getattr(exc, "auth_header", None):  # set by DRF on 401s
         headers["WWW-Authenticate"] = auth_header
-    return Response(error_body(exc.status_code, message, field), exc.status_code, headers=headers)
+    code = getattr(exc, "error_code", None)
+    return Response(
+        error_body(exc.status_code, message, field, code), exc.status_code, headers=headers
+    )
 
 
 @csrf_exempt  # a mistyped POST must read "no such endpoint", not a CSRF failure

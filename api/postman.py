@@ -34,6 +34,27 @@ WALKTHROUGH = [
         "  () => pm.expect(body.pagination).to.have.property('has_more'));",
     ]),
     ("leads_retrieve", "Get the lead", 200, []),
+    ("leads_partial_update", "Update the lead (PATCH)", 200, [
+        "pm.test('only the fields sent changed', () => {",
+        "  pm.expect(body.data.status).to.eql('Qualified');",
+        "  pm.expect(body.data.deal_value).to.eql(450000);",
+        "  pm.expect(body.data.name).to.eql('Asha Verma');",
+        "});",
+    ]),
+    ("leads_tags_create", "Tag the lead", 200, [
+        "pm.test('tags added once, ignoring case',",
+        "  () => pm.expect(body.data.tags).to.eql(['ivr', 'callback', 'vip']));",
+    ]),
+    ("leads_tags_destroy", "Remove a tag", 200, [
+        "pm.test('the tag is gone', () => pm.expect(body.data.tags).to.not.include('vip'));",
+    ]),
+    ("leads_update", "Replace the lead (PUT)", 200, [
+        "pm.test('omitted fields are back to their defaults', () => {",
+        "  pm.expect(body.data.status).to.eql('New');",
+        "  pm.expect(body.data.tags).to.eql([]);",
+        "  pm.expect(body.data.company).to.eql(null);",
+        "});",
+    ]),
     ("call_logs_create", "Log a missed call", 201, [
         "pm.collectionVariables.set('callLogId', body.data.id);",
         "pm.test('0 seconds defaults to Missed',",
@@ -44,6 +65,9 @@ WALKTHROUGH = [
         ".to.include(pm.collectionVariables.get('callLogId')));",
     ]),
     ("call_logs_retrieve", "Get the call log", 200, []),
+    ("call_logs_partial_update", "The call ended (PATCH)", 200, [
+        "pm.test('the outcome follows', () => pm.expect(body.data.outcome).to.eql('Completed'));",
+    ]),
     ("call_logs_destroy", "Delete the call log", 200, [
         "pm.test('deleted', () => pm.expect(body.data.deleted).to.eql(true));",
     ]),
@@ -70,6 +94,10 @@ BODIES = {
         "tags": ["callback"],
         "notes": "Asked for a call back after 5 pm.",
     },
+    "Update the lead (PATCH)": {"status": "Qualified", "deal_value": 450000},
+    "Tag the lead": {"tags": ["CALLBACK", "vip"]},
+    "Replace the lead (PUT)": {"name": "Asha Verma", "phone": "{{leadPhone}}"},
+    "The call ended (PATCH)": {"duration_seconds": 95, "outcome": "Completed"},
     "Log a missed call": {
         "lead_id": "{{leadId}}",
         "call_type": "Inbound",
@@ -81,7 +109,7 @@ QUERIES = {
     "List leads": [("limit", "50"), ("source", "IVR")],
     "List the lead's call logs": [("lead_id", "{{leadId}}")],
 }
-PATH_VARIABLES = {"leads": "{{leadId}}", "call-logs": "{{callLogId}}"}
+PATH_VARIABLES = {"leads": "{{leadId}}", "call-logs": "{{callLogId}}", "tags": "{{tagToRemove}}"}
 
 # A fresh phone and email on every run, so the first request creates (201) and the second
 # merges (200) even against a server that has seen the collection before.
@@ -174,6 +202,7 @@ def build_collection(base_url: str) -> dict:
             {"key": "leadEmail", "value": ""},
             {"key": "leadId", "value": ""},
             {"key": "callLogId", "value": ""},
+            {"key": "tagToRemove", "value": "vip"},
         ],
         "item": [_item(*step) for step in WALKTHROUGH],
     }

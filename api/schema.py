@@ -2,23 +2,16 @@
 shape, and the headers every authenticated response carries."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
-    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import serializers
 
-from core.listing import EmailFilter
-
 from .errors import ERROR_CODES
 
 ERROR_CODE_CHOICES = list(dict.fromkeys(ERROR_CODES.values()))
-
-# The list filters' email parameters are documented as emails (core knows nothing of OpenAPI).
-extend_schema_field(OpenApiTypes.EMAIL)(EmailFilter)
 
 
 class ErrorDetailSerializer(serializers.Serializer):

@@ -2,6 +2,9 @@
 permission toggles; row-level security on every queryset; the acting user for the services;
 and the query-string rules every endpoint shares."""
 
+import contextlib
+
+from django.db import transaction
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
@@ -9,7 +12,8 @@ from rest_framework.viewsets import GenericViewSet
 from events.models import Channel
 from events.services import Actor
 
-from .renderers import AlwaysJSON
+from . import idempotency
+from .renderers import AlwaysJSON, JSONRenderer
 
 
 class APIViewSet(GenericViewSet):
@@ -32,6 +36,41 @@ class APIViewSet(GenericViewSet):
         self.check_throttles(request)
         self.check_permissions(request)
         self.check_query_string(request)
+
+    def dispatch(self, request, *args, **kwargs):
+        """DRF's dispatch, with `Idempotency-Key` (api.idempotency): a write that carries one
+        runs in one transaction with the storing of its response; a repeat is answered from
+        the store. Everything else is DRF's own sequence."""
+        self.args, self.kwargs = args, kwargs
+        request = self.initialize_request(request, *args, **kwargs)
+        self.request = request
+        self.headers = self.default_response_headers
+        claim = None
+        try:
+            self.initial(request, *args, **kwargs)
+            method = request.method.lower()
+            handler = getattr(self, method, None) if method in self.http_method_names else None
+            handler = handler or self.http_method_not_allowed
+            key = idempotency.key_of(request)
+            if key is None:
+                response = handler(request, *args, **kwargs)
+            else:
+                found = idempotency.begin(request.auth, key, idempotency.fingerprint(request))
+                if isinstance(found, idempotency.Replay):
+                    response = found.response()
+                else:
+                    claim = found
+                    with transaction.atomic():
+                        response = handler(request, *args, **kwargs)
+                        _remember(claim, response)
+                    claim = None  # remembered, with the write
+        except Exception as exc:
+            response = self.handle_exception(exc)
+            if claim is not None:  # the write rolled back; a client error is remembered still
+                with contextlib.suppress(idempotency.StillRunning):  # (unless the key moved on)
+                    _remember(claim, response)
+        self.response = self.finalize_response(request, response, *args, **kwargs)
+        return self.response
 
     def check_query_string(self, request) -> None:
         """`?limit=1&limit=2` is ambiguous (which one did the client mean?): a 400 naming the
@@ -58,6 +97,24 @@ class APIViewSet(GenericViewSet):
     @property
     def actor(self) -> Actor:
         return Actor.for_request(self.request, Channel.API, api_key=self.request.auth)
+
+
+def _remember(claim: idempotency.Claim, response) -> None:
+    body = JSONRenderer().render(response.data) if response.data is not None else b""
+    idempotency.complete(claim, response.status_code, body, response.get("Location"))
+
+
+def require_changes(data, allowed) -> None:
+    """A PATCH names what it changes: nothing is a client bug, and so is a field that cannot
+    change (a typo would otherwise be ignored while the client believes it was saved)."""
+    if not isinstance(data, dict):
+        return  # the serializer says what is wrong with it
+    if not data:
+        raise exceptions.ValidationError({"non_field_errors": "Send at least one field to change."})
+    for name in data:
+        if name not in allowed:
+            message = "This field cannot be changed (or does not exist)."
+            raise exceptions.ValidationError({name: message})
 
 
 class RetrieveMixin:

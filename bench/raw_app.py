@@ -30,7 +30,7 @@ PAGE_SQL = (
     '"l"."created_at", "l"."updated_at", '
     "(SELECT u.email FROM accounts_user u WHERE u.id = l.assigned_to_id) "
     'FROM leads_lead l WHERE "l"."created_at" >= %s AND "l"."created_at" < %s '
-    "ORDER BY l.created_at DESC, l.id DESC LIMIT 50 OFFSET 0"
+    'ORDER BY "l"."created_at" DESC, "l"."id" DESC LIMIT 50 OFFSET 0'
 )
 
 _connection: psycopg.Connection | None = None

@@ -42,10 +42,11 @@ from bench.seed_data import (
     STATUSES,
     TAGS,
 )
+from leads.rules import search_text, tag_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-SEED_VERSION = "4"  # bump when the shape of the seeded data changes: forces a reseed
+SEED_VERSION = "5"  # bump when the shape of the seeded data changes: forces a reseed
 HEAVY_LEAD_CALLS = 200
 SEED_DAYS = 90
 LOADED_TABLES = ("leads_lead", "calls_calllog", "events_event")
@@ -231,7 +232,9 @@ def _load_rows(
     sources = _weighted(rng, SOURCES, n_leads)
     statuses = _weighted(rng, STATUSES, n_leads)
     priorities = _weighted(rng, PRIORITIES, n_leads)
-    tag_sets = [json.dumps(rng.sample(TAGS, rng.choice((0, 0, 1, 1, 2, 3)))) for _ in range(64)]
+    tag_lists = [rng.sample(TAGS, rng.choice((0, 0, 1, 1, 2, 3))) for _ in range(64)]
+    # (tags as JSON, and their lookup column as leads.rules derives it, COPY-escaped)
+    tag_sets = [(json.dumps(tags), _copy_text(tag_keys(tags))) for tags in tag_lists]
     lead_ids: list[str] = []
     lead_created: list[int] = []
     heavy = 0  # lead index 0 gets exactly HEAVY_LEAD_CALLS calls
@@ -257,11 +260,19 @@ def _load_rows(
         assignee = str(rng.choice(rep_ids)) if random_() < 0.6 else N
         lead_ids.append(lead_id)
         lead_created.append(created)
+        tags, keys = rng.choice(tag_sets)
+        searched = search_text(
+            name=f"{first} {last}",
+            email=None if email == N else email,
+            company=None if company == N else company,
+            phone=phone,
+            phone_e164=phone,
+        )
         rows.append(
             f"{lead_id}\t{first} {last}\t{email}\t{phone}\t{company}\t{rng.choice(CITIES)}\t"
-            f"{sources[i]}\t{statuses[i]}\t{priorities[i]}\t{rng.choice(tag_sets)}\t{deal}\t"
+            f"{sources[i]}\t{statuses[i]}\t{priorities[i]}\t{tags}\t{deal}\t"
             f"{notes}\t{phone}\t{email}\t{created_s}\t{stamp(updated, utc).isoformat()}\t"
-            f"{assignee}\n"
+            f"{assignee}\t{_copy_text(searched)}\t{keys}\n"
         )
         changes = (
             f'{{"name": [null, "{first} {last}"], "phone": [null, "{phone}"], '
@@ -275,7 +286,8 @@ def _load_rows(
     _copy(
         conn,
         "leads_lead (id, name, email, phone, company, city, source, status, priority, tags, "
-        "deal_value, notes, phone_e164, email_key, created_at, updated_at, assigned_to_id)",
+        "deal_value, notes, phone_e164, email_key, created_at, updated_at, assigned_to_id, "
+        "search_text, tag_keys)",
         rows,
     )
     log("copied leads")
@@ -325,6 +337,11 @@ def _load_rows(
 
 
 N = "\\N"  # COPY's text-format NULL (no generated value contains a tab, newline or backslash)
+
+
+def _copy_text(text: str) -> str:
+    """A value in COPY's text format: a backslash and a line break are written escaped."""
+    return text.replace("\\", "\\\\").replace("\n", "\\n")
 
 
 def _dashed(hex32: str) -> str:

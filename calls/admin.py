@@ -15,6 +15,8 @@ class CallLogAdminForm(forms.ModelForm):
     """Checks with the call rules (calls.rules) so errors show next to the fields; the admin
     then saves through the call services."""
 
+    recording_url = forms.URLField(assume_scheme="https", required=False, max_length=2000)
+
     class Meta:
         model = CallLog
         fields = ["lead", *EDITABLE_FIELDS]

@@ -6,7 +6,7 @@ import django_filters
 from core.listing import DateWindowFilterSet, strict_choice_filter
 
 from .models import CallLog
-from .rules import CallType
+from .rules import CallOutcome, CallType
 
 
 class CallLogFilter(DateWindowFilterSet):
@@ -18,7 +18,8 @@ class CallLogFilter(DateWindowFilterSet):
         error_messages={"invalid": "Enter a valid lead UUID."},
     )
     call_type = strict_choice_filter(CallType.choices, "call_type")
+    outcome = strict_choice_filter(CallOutcome.choices, "outcome")
 
     class Meta(DateWindowFilterSet.Meta):
         model = CallLog
-        fields = ["from_date", "to_date", "lead_id", "call_type"]
+        fields = ["from_date", "to_date", "lead_id", "call_type", "outcome"]

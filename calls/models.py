@@ -35,6 +35,9 @@ class CallLog(models.Model):
     notes = models.TextField(null=True, blank=True)
     called_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The dialer's own id for the call: a second POST with it updates the call (start, then end).
+    external_id = models.CharField(max_length=100, null=True, blank=True)
+    recording_url = models.URLField(max_length=2000, null=True, blank=True)
 
     objects = CallLogQuerySet.as_manager()
 
@@ -50,11 +53,13 @@ class CallLog(models.Model):
             models.CheckConstraint(
                 condition=models.Q(outcome__in=CallOutcome.values), name="call_outcome_valid"
             ),
+            models.UniqueConstraint(fields=["external_id"], name="call_external_id_unique"),
         ]
         indexes = [
             models.Index(fields=["-called_at", "-id"], name="call_called_idx"),
             models.Index(fields=["lead", "-called_at"], name="call_lead_called_idx"),
             models.Index(fields=["call_type", "-called_at"], name="call_type_called_idx"),
+            models.Index(fields=["outcome", "-called_at"], name="call_outcome_called_idx"),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from .models import CallLog
 
 API_FIELDS = (
     "id", "lead_id", "call_type", "duration_seconds", "outcome", "notes", "called_at",
-    "created_at",
+    "created_at", "external_id", "recording_url",
 )  # fmt: skip
 
 
@@ -22,4 +22,6 @@ def call_to_api(call: CallLog) -> dict[str, Any]:
         "notes": call.notes,
         "called_at": iso_utc(call.called_at),
         "created_at": iso_utc(call.created_at),
+        "external_id": call.external_id,
+        "recording_url": call.recording_url,
     }

@@ -5,6 +5,8 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 
@@ -24,7 +26,11 @@ class CallOutcome(models.TextChoices):
     MISSED = "Missed"
 
 
-EDITABLE_FIELDS = ("call_type", "duration_seconds", "outcome", "notes", "called_at")
+EDITABLE_FIELDS = (
+    "call_type", "duration_seconds", "outcome", "notes", "called_at", "recording_url",
+)  # fmt: skip
+EXTERNAL_ID_LENGTH = 100
+RECORDING_URL_LENGTH = 2000
 MAX_DURATION_SECONDS = 2_147_483_647  # what the column holds
 # A call before this, or more than a day of clock skew in the future, is a typo'd year: it would
 # sort the call out of (or on top of) every list.
@@ -101,10 +107,38 @@ def _called_at(value: Any) -> dt.datetime:
     return value
 
 
+def _recording_url(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError("Must be a string.")
+    value = value.strip()
+    if len(value) > RECORDING_URL_LENGTH:
+        raise ValueError(f"At most {RECORDING_URL_LENGTH} characters.")
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        raise ValueError("Enter an http:// or https:// URL.") from None
+    return value
+
+
+def clean_external_id(value: Any) -> str:
+    """The dialer's call id: 1 to 100 printable characters, compared exactly."""
+    if not isinstance(value, str):
+        raise InvalidFields({"external_id": "Must be a string."})
+    value = value.strip()
+    if not 1 <= len(value) <= EXTERNAL_ID_LENGTH:
+        raise InvalidFields({"external_id": f"Between 1 and {EXTERNAL_ID_LENGTH} characters."})
+    if not value.isprintable():
+        raise InvalidFields({"external_id": "Only printable characters."})
+    return value
+
+
 _CLEANERS: dict[str, Callable[[Any], Any]] = {
     "call_type": _choice(CallType),
     "duration_seconds": _duration,
     "outcome": _choice(CallOutcome, nullable=True),
     "notes": _notes,
     "called_at": _called_at,
+    "recording_url": _recording_url,
 }

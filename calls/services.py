@@ -1,38 +1,137 @@
 """Call log business rules: log, edit and delete calls, each recorded as one event in the same
 transaction. The API, the pages, the admin and the demo seed all call these."""
 
+import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from core.errors import NotFound
+from core.errors import Conflict, NotFound, ServiceError
 from events.models import Verb
 from events.services import Actor, diff, record_event
 from leads.models import Lead
+from leads.rules import can_see
+from leads.selectors import lead_duplicates
+from leads.services import MergePolicy, lead_upsert
 
 from .models import CallLog
 from .representation import call_to_api
-from .rules import EDITABLE_FIELDS, clean_call_fields, default_outcome
+from .rules import EDITABLE_FIELDS, clean_call_fields, clean_external_id, default_outcome
+
+logger = logging.getLogger(__name__)
+
+# A new lead made for a call from an unknown number says where it came from.
+PHONE_CALL_SOURCE = "Phone call"
+_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class CallResult:
+    call: CallLog
+    created: bool  # False: an existing call (same external_id) was updated
 
 
 def call_log(*, actor: Actor, lead_id: uuid.UUID, **fields: Any) -> CallLog:
     """Log a call against a lead the actor can see. `fields`: call_type, duration_seconds, and
-    optionally outcome (default from the duration), notes and called_at (default now).
+    optionally outcome (default from the duration), notes, called_at (default now) and
+    recording_url.
 
     The lead is locked while the call is written, so a lead deleted at the same moment either
     takes the call with it or is already gone (NotFound), never a half-written call."""
+    fields = _new_call_fields(fields)
+    with transaction.atomic():
+        return _create(actor, _visible_lead(actor, lead_id), fields, external_id=None)
+
+
+def call_record(
+    *,
+    actor: Actor,
+    fields: dict[str, Any],
+    lead_id: uuid.UUID | None = None,
+    phone: str | None = None,
+    external_id: str | None = None,
+) -> CallResult:
+    """A call as a dialer reports it: against a lead (`lead_id`) or a phone number (`phone`:
+    the visible lead with that number, or a new lead made for it), and optionally with the
+    dialer's own id. A second report with the same `external_id` updates that call with the
+    fields it sends (a call started, then ended) instead of logging another.
+
+    Simultaneous first reports of one external_id (or of one new number) are settled by the
+    unique constraints: the loser's insert fails, and it retries as an update."""
+    if (lead_id is None) == (phone is None):
+        raise ServiceError("Send exactly one of lead_id and phone.", "lead_id")
+    if external_id is not None:
+        external_id = clean_external_id(external_id)
+    for attempt in range(_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _record_call(actor, fields, lead_id, phone, external_id)
+        except IntegrityError:
+            if attempt == _ATTEMPTS - 1:
+                raise
+            logger.info("a call report lost a race on its external_id or phone; retrying")
+    raise AssertionError("unreachable")
+
+
+def _record_call(actor, fields, lead_id, phone, external_id) -> CallResult:
+    existing = None
+    if external_id is not None:
+        existing = (
+            CallLog.objects.select_related("lead")
+            .select_for_update(of=("self",))
+            .filter(external_id=external_id)
+            .first()
+        )
+        if existing is not None and not can_see(actor.user, existing.lead):
+            raise Conflict("This external_id belongs to a call this key cannot see.", "external_id")
+    if lead_id is not None:
+        lead = _visible_lead(actor, lead_id)
+    elif existing is not None:
+        lead = _lead_of_phone(actor, phone, create=False)
+    else:
+        lead = _lead_of_phone(actor, phone, create=True)
+    if existing is None:
+        call = _create(actor, lead, _new_call_fields(fields), external_id)
+        return CallResult(call, created=True)
+    if lead is None or lead.pk != existing.lead_id:
+        raise Conflict("This external_id belongs to a call of another lead.", "external_id")
+    _update(actor, existing, clean_call_fields(fields))
+    return CallResult(existing, created=False)
+
+
+def _new_call_fields(fields: dict[str, Any]) -> dict[str, Any]:
     fields = clean_call_fields({"outcome": None, "called_at": None, **fields})
     if fields["outcome"] is None:
         fields["outcome"] = default_outcome(fields["duration_seconds"])
-    with transaction.atomic():
-        lead = Lead.objects.visible_to(actor.user).select_for_update().filter(pk=lead_id).first()
-        if lead is None:
-            raise NotFound("No lead with this id is visible to this key.", "lead_id")
-        call = CallLog.objects.create(lead=lead, **fields)
-        snapshot = call_to_api(call)
-        changes = diff({}, {name: snapshot[name] for name in EDITABLE_FIELDS})
-        _record(actor, Verb.CALL_LOG_CREATED, call, changes, snapshot)
+    return fields
+
+
+def _visible_lead(actor: Actor, lead_id) -> Lead:
+    lead = Lead.objects.visible_to(actor.user).select_for_update().filter(pk=lead_id).first()
+    if lead is None:
+        raise NotFound("No lead with this id is visible to this key.", "lead_id")
+    return lead
+
+
+def _lead_of_phone(actor: Actor, phone: str, *, create: bool) -> Lead | None:
+    """The visible lead with this number, made if there is none (and `create`). A lead with
+    the number that the key cannot see is a Conflict that says nothing about it."""
+    fields = {"name": phone, "phone": phone, "source": PHONE_CALL_SOURCE}
+    if create:
+        return lead_upsert(actor=actor, fields=fields, merge=MergePolicy.KEEP).lead
+    found = lead_duplicates(phone=phone, email=None).get("phone")
+    if found is not None and not can_see(actor.user, found):
+        raise Conflict("A lead with this phone exists and is not assigned to this key's user.")
+    return found
+
+
+def _create(actor: Actor, lead: Lead, fields: dict[str, Any], external_id: str | None):
+    call = CallLog.objects.create(lead=lead, external_id=external_id, **fields)
+    snapshot = call_to_api(call)
+    changes = diff({}, {name: snapshot[name] for name in (*EDITABLE_FIELDS, "external_id")})
+    _record(actor, Verb.CALL_LOG_CREATED, call, changes, snapshot)
     return call
 
 
@@ -40,20 +139,25 @@ def call_update(*, actor: Actor, call: CallLog, fields: dict[str, Any]) -> dict[
     """Edit a call the actor can see; returns {field: [old, new]} of what changed."""
     fields = clean_call_fields(fields)
     with transaction.atomic():
-        call = _locked(actor, call.pk)
-        before = call_to_api(call)
-        for name, value in fields.items():
-            setattr(call, name, value)
-        if call.outcome is None:
-            call.outcome = default_outcome(call.duration_seconds)
-        after = call_to_api(call)
-        changes = diff(
-            {name: before[name] for name in EDITABLE_FIELDS},
-            {name: after[name] for name in EDITABLE_FIELDS},
-        )
-        if changes:
-            call.save()
-            _record(actor, Verb.CALL_LOG_UPDATED, call, changes, after)
+        return _update(actor, _locked(actor, call.pk), fields)
+
+
+def _update(actor: Actor, call: CallLog, fields: dict[str, Any]) -> dict[str, list]:
+    """Set `fields` (clean) on a locked call: only those change. (An outcome sent as null
+    becomes the default for the call's duration, as on create.)"""
+    before = call_to_api(call)
+    for name, value in fields.items():
+        setattr(call, name, value)
+    if call.outcome is None:
+        call.outcome = default_outcome(call.duration_seconds)
+    after = call_to_api(call)
+    changes = diff(
+        {name: before[name] for name in EDITABLE_FIELDS},
+        {name: after[name] for name in EDITABLE_FIELDS},
+    )
+    if changes:
+        call.save()
+        _record(actor, Verb.CALL_LOG_UPDATED, call, changes, after)
     return changes
 
 

@@ -1,17 +1,20 @@
 """List filters as one declarative table: a django-filter FilterSet whose filters are the list's
 query parameters. The table drives the parameters' validation (its form), the OpenAPI document
-(drf-spectacular reads FilterSets), the ORM query (`.qs`, `q()`), and the hand-written SQL of a
+(drf-spectacular reads FilterSets), the ORM query (`q()`, `.qs`), and the hand-written SQL of a
 fast list (`sql()`): a filter declared once is applied the same way by all four.
 
-Every filter is an equality on a column of the model, or on a column of a model one foreign
-key away (`assigned_to__email`). The date window (`from_date`/`to_date`, IST days) is on every
-list: to_date defaults to today and from_date to 30 days before it.
+A filter compares a column of the model (exact, or `gte`), or a column of a model one foreign
+key away (`assigned_to__email`); a filter that needs more (a text search) says how, once for the
+ORM and once in SQL, through `Condition`. The date window (`from_date`/`to_date`, IST days) is on
+every list: to_date defaults to today and from_date to 30 days before it, unless a lookup that
+names what it wants (`window_lifted_by`) is given without either.
 """
 
 import datetime as dt
 import functools
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import django_filters
 import django_filters.utils
@@ -22,9 +25,13 @@ from django.db.models import Field, Q
 from .dates import ist_midnight, ist_window, validate_day
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only, unlike \d
+ANY = "all"  # the value a client sends to mean "no filter" (the specification's default)
+WINDOW = ("from_date", "to_date")
 
 
 class DateWindowForm(forms.Form):
+    window_lifted_by: tuple[str, ...] = ()
+
     def clean(self):
         cleaned = super().clean()
         # A parameter that is present must say something: `?status=` is a client bug, not
@@ -33,6 +40,11 @@ class DateWindowForm(forms.Form):
             if name in self.data and not str(self.data[name]).strip():
                 self.add_error(name, "Must not be empty; leave the parameter out instead.")
         if self.errors:
+            return cleaned
+        given = {name for name in self.fields if name in self.data}
+        if not given & set(WINDOW) and given & set(self.window_lifted_by):
+            # A lookup (a phone, changes since…) wants every lead, not the last 30 days'.
+            cleaned["from_date"] = cleaned["to_date"] = None
             return cleaned
         from_date, to_date = ist_window(cleaned.get("from_date"), cleaned.get("to_date"))
         if from_date > to_date:
@@ -58,7 +70,38 @@ class ISODateFilter(django_filters.DateFilter):
     field_class = ISODateField
 
 
-class LowercaseEmailField(forms.EmailField):
+class InstantField(forms.Field):
+    """An ISO 8601 date-time that says its offset (`Z` or `+05:30`): a moment, not a wall time."""
+
+    default_error_messages = {
+        "invalid": "Enter an ISO 8601 date-time with Z or an offset, e.g. 2026-04-22T10:30:00Z."
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            moment = dt.datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if moment.tzinfo is None or not dt.date(1900, 1, 1) <= moment.date() <= dt.date(9998, 1, 1):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return moment
+
+
+class InstantFilter(django_filters.Filter):
+    field_class = InstantField
+
+
+class AnyMeansNoFilter:
+    """A form field mixin: the value `all` means no filter (a value literally named "all"
+    cannot be filtered on; documented)."""
+
+    def clean(self, value):
+        return None if value == ANY else super().clean(value)
+
+
+class LowercaseEmailField(AnyMeansNoFilter, forms.EmailField):
     """Emails are stored lowercased (users, dedup keys): the filter compares the same way."""
 
     def clean(self, value):
@@ -70,26 +113,76 @@ class EmailFilter(django_filters.CharFilter):
     field_class = LowercaseEmailField
 
 
+class AnyCharField(AnyMeansNoFilter, forms.CharField):
+    pass
+
+
+class AnyChoiceField(AnyMeansNoFilter, django_filters.fields.ChoiceField):
+    pass
+
+
+class CharFilter(django_filters.CharFilter):
+    """A text equality that also takes `all`."""
+
+    field_class = AnyCharField
+
+
+class ChoiceFilter(django_filters.ChoiceFilter):
+    """A choice that also takes `all`."""
+
+    field_class = AnyChoiceField
+
+
+def _not_a_condition(queryset, name, value):
+    return queryset  # applied as a whole by the FilterSet (the window, the sort)
+
+
 def _date_filter(description: str) -> django_filters.DateFilter:
-    # The window is applied as a whole (DateWindowFilterSet.filter_queryset), after defaults.
-    return ISODateFilter(method=lambda queryset, name, value: queryset, help_text=description)
+    return ISODateFilter(method=_not_a_condition, help_text=description)
 
 
-def strict_choice_filter(choices, name: str) -> django_filters.ChoiceFilter:
-    allowed = ", ".join(value for value, _ in choices)
+def sort_filter(sorts: Mapping[str, tuple[str, ...]], default: str) -> django_filters.Filter:
+    """The `sort` parameter: one of `sorts`' keys (ties always broken by id)."""
+    allowed = ", ".join(sorts)
     return django_filters.ChoiceFilter(
-        choices=choices,
-        help_text=f"One of: {allowed}.",
+        choices=[(name, name) for name in sorts],
+        method=_not_a_condition,
+        help_text=f"Order of the list: one of {allowed}. Default: {default}.",
+        error_messages={"invalid_choice": f"Unknown sort “%(value)s”; use one of: {allowed}."},
+    )
+
+
+def strict_choice_filter(choices, name: str) -> ChoiceFilter:
+    allowed = ", ".join(value for value, _ in choices)
+    return ChoiceFilter(
+        choices=[*choices, (ANY, "Any")],
+        help_text=f"One of: {allowed} (or `all`).",
         error_messages={"invalid_choice": f"Unknown {name} “%(value)s”; use one of: {allowed}."},
     )
+
+
+class Condition:
+    """A filter whose condition is more than a column comparison: it gives it once for the ORM
+    and once as SQL on the table aliased `alias` (with its bound parameters)."""
+
+    def orm_condition(self, value) -> Q:
+        raise NotImplementedError
+
+    def sql_condition(self, value, alias: str) -> tuple[str, list]:
+        raise NotImplementedError
 
 
 class DateWindowFilterSet(django_filters.FilterSet):
     """from_date/to_date are IST days: from_date's midnight up to the end of to_date. to_date
     defaults to today and from_date to 30 days before to_date. Subclasses declare `date_field`
-    and their equality filters."""
+    and their filters; `sort` (if declared, with `SORTS`) orders the list."""
 
     date_field = "created_at"
+    window_lifted_by: tuple[str, ...] = ()
+    # sort parameter value → ORM order_by (the last column unique, so pages are stable);
+    # without a sort parameter a list is newest first by its date field.
+    SORTS: Mapping[str, tuple[str, ...]] = {}
+    DEFAULT_SORT = ""
 
     from_date = _date_filter("On or after this IST day (YYYY-MM-DD). Default: to_date − 30 days.")
     to_date = _date_filter("On or before this IST day (YYYY-MM-DD), inclusive. Default: today.")
@@ -104,7 +197,9 @@ class DateWindowFilterSet(django_filters.FilterSet):
         # its form once.
         cls = type(self)
         if "_form_class" not in cls.__dict__:
-            cls._form_class = super().get_form_class()
+            form_class = super().get_form_class()
+            form_class.window_lifted_by = cls.window_lifted_by
+            cls._form_class = form_class
         return cls._form_class
 
     @classmethod
@@ -119,29 +214,40 @@ class DateWindowFilterSet(django_filters.FilterSet):
         return form.cleaned_data
 
     def filter_queryset(self, queryset):
-        return queryset.filter(self.q(self.form.cleaned_data))
+        values = self.form.cleaned_data
+        return queryset.filter(self.q(values)).order_by(*self.ordering(values))
 
     # --- The table, read by the ORM and by hand-written SQL --------------------------------
 
     @classmethod
-    def equality_filters(cls) -> dict[str, str]:
-        """{parameter: ORM path} of every filter but the window."""
-        if "_equality_filters" not in cls.__dict__:
-            cls._equality_filters = {
-                name: flt.field_name
+    def conditions(cls) -> dict[str, django_filters.Filter]:
+        """Every filter that is a condition (not the window, not the sort)."""
+        if "_conditions" not in cls.__dict__:
+            cls._conditions = {
+                name: flt
                 for name, flt in cls.base_filters.items()
-                if name not in ("from_date", "to_date")
+                if name not in WINDOW and flt.method is not _not_a_condition
             }
-        return cls._equality_filters
+        return cls._conditions
+
+    @classmethod
+    def ordering(cls, values: Mapping) -> tuple[str, ...]:
+        sort = values.get("sort") or cls.DEFAULT_SORT
+        return cls.SORTS[sort] if sort else (f"-{cls.date_field}", "-id")
 
     @classmethod
     def q(cls, values: Mapping) -> Q:
         """The filters given in `values` (cleaned values; empty ones are not filters) as one
         condition. The date window applies to whichever of from_date/to_date is set."""
         query = Q()
-        for name, path in cls.equality_filters().items():
-            if values.get(name) not in (None, ""):
-                query &= Q(**{path: values[name]})
+        for name, flt in cls.conditions().items():
+            value = values.get(name)
+            if value in (None, "", []):
+                continue
+            if isinstance(flt, Condition):
+                query &= flt.orm_condition(value)
+            else:
+                query &= Q(**{f"{flt.field_name}__{flt.lookup_expr}": value})
         if values.get("from_date"):
             query &= Q(**{f"{cls.date_field}__gte": ist_midnight(values["from_date"])})
         if values.get("to_date"):
@@ -153,32 +259,54 @@ class DateWindowFilterSet(django_filters.FilterSet):
     def sql(cls, values: Mapping, alias: str) -> tuple[list[str], list]:
         """The same filters as `q()`, as SQL conditions on the table aliased `alias` and their
         parameters (every value bound, never formatted in)."""
-        date_column, equalities = _sql_fragments(cls, alias)
+        date_column, comparisons = _sql_fragments(cls, alias)
         adapt = connection.ops.adapt_datetimefield_value
-        conditions, params = [], []
+        conditions: list[str] = []
+        params: list[Any] = []
         if values.get("from_date"):
             conditions.append(f"{date_column} >= %s")
             params.append(adapt(ist_midnight(values["from_date"])))
         if values.get("to_date"):
             conditions.append(f"{date_column} < %s")
             params.append(adapt(ist_midnight(values["to_date"] + dt.timedelta(days=1))))
-        for name, (condition, field) in equalities.items():
-            if values.get(name) not in (None, ""):
+        for name, flt in cls.conditions().items():
+            value = values.get(name)
+            if value in (None, "", []):
+                continue
+            if isinstance(flt, Condition):
+                condition, condition_params = flt.sql_condition(value, alias)
                 conditions.append(condition)
-                params.append(field.get_db_prep_value(values[name], connection))
+                params += condition_params
+            else:
+                condition, field = comparisons[name]
+                conditions.append(condition)
+                params.append(field.get_db_prep_value(value, connection))
         return conditions, params
+
+    @classmethod
+    def sql_ordering(cls, values: Mapping, alias: str) -> str:
+        """`ordering()` as an SQL ORDER BY list."""
+        quote = connection.ops.quote_name
+        model = cls._meta.model
+        columns = []
+        for name in cls.ordering(values):
+            field = model._meta.get_field(name.lstrip("-"))
+            direction = "DESC" if name.startswith("-") else "ASC"
+            columns.append(f"{quote(alias)}.{quote(field.column)} {direction}")
+        return ", ".join(columns)
 
 
 @functools.cache
 def _sql_fragments(filterset: type[DateWindowFilterSet], alias: str) -> tuple[str, dict]:
-    """The date column, and each filter's condition as SQL with the field that prepares its
-    value (one database per process, so worked out once)."""
+    """The date column, and each plain filter's comparison as SQL with the field that prepares
+    its value (one database per process, so worked out once)."""
     model = filterset._meta.model
-    equalities = {
-        name: _equality_sql(model, path, alias)
-        for name, path in filterset.equality_filters().items()
+    comparisons = {
+        name: _comparison_sql(model, flt.field_name, flt.lookup_expr, alias)
+        for name, flt in filterset.conditions().items()
+        if not isinstance(flt, Condition)
     }
-    return _column_sql(model, filterset.date_field, alias), equalities
+    return _column_sql(model, filterset.date_field, alias), comparisons
 
 
 def _column_sql(model, name: str, alias: str) -> str:
@@ -186,21 +314,31 @@ def _column_sql(model, name: str, alias: str) -> str:
     return f"{quote(alias)}.{quote(model._meta.get_field(name).column)}"
 
 
-def _equality_sql(model, path: str, alias: str) -> tuple[str, Field]:
-    """`path` = %s in SQL, and the field compared: a column of `model`, or `fk__column` of the
-    model the key points to (a subquery, so a COUNT stays a count of `model`'s rows alone)."""
+OPERATORS = {"exact": "=", "gte": ">="}
+
+
+def _comparison_sql(model, path: str, lookup: str, alias: str) -> tuple[str, Field]:
+    """`path` <op> %s in SQL, and the field compared: a column of `model`, or `fk__column` of
+    the model the key points to (a subquery, so a COUNT stays a count of `model`'s rows)."""
     quote = connection.ops.quote_name
+    operator = OPERATORS[lookup]
     name, _, remote = path.partition("__")
     field = model._meta.get_field(name)
     if not remote:
-        return f"{_column_sql(model, name, alias)} = %s", field
-    if not field.many_to_one or "__" in remote:
+        return f"{_column_sql(model, name, alias)} {operator} %s", field
+    if not field.many_to_one or "__" in remote or lookup != "exact":
         raise ValueError(f"{path}: a list filter is a column, or a column one foreign key away.")
     target = field.related_model._meta
     target_field = target.get_field(remote)
-    operator = "=" if target_field.unique else "IN"
+    membership = "=" if target_field.unique else "IN"
     condition = (
-        f"{_column_sql(model, name, alias)} {operator} (SELECT {quote(target.pk.column)} "
+        f"{_column_sql(model, name, alias)} {membership} (SELECT {quote(target.pk.column)} "
         f"FROM {quote(target.db_table)} WHERE {quote(target_field.column)} = %s)"
     )
     return condition, target_field
+
+
+def like_pattern(text: str) -> str:
+    """`text` as a LIKE pattern matching it anywhere, its own wildcards escaped (ESCAPE '\\')."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -1,5 +1,3 @@
-import contextlib
-import re
 import uuid
 
 from django.conf import settings
@@ -8,42 +6,22 @@ from django.db import models
 from django.utils import timezone
 
 from .rules import (
+    DEFAULT_SOURCE,
     MAX_LENGTHS,
-    InvalidPhone,
     LeadPriority,
     LeadStatus,
     normalize_email,
     normalize_phone,
+    search_text,
+    tag_keys,
     visible_leads,
 )
-
-DEFAULT_SOURCE = "API"
-
-_PHONE_LIKE = re.compile(r"\+?\d{4,}")
-_PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
 
 
 class LeadQuerySet(models.QuerySet):
     def visible_to(self, user) -> "LeadQuerySet":
         """Row-level security (leads.rules.visible_leads)."""
         return self.filter(visible_leads(user))
-
-    def search(self, text: str) -> "LeadQuerySet":
-        """Name, email, company or phone containing `text`. A query that reads as a phone number
-        also finds the lead however its number was written (`098765-43210` finds
-        `+91 98765 43210`)."""
-        query = (
-            models.Q(name__icontains=text)
-            | models.Q(email__icontains=text)
-            | models.Q(company__icontains=text)
-            | models.Q(phone__icontains=text)
-        )
-        digits = _PHONE_PUNCTUATION.sub("", text)
-        if _PHONE_LIKE.fullmatch(digits):
-            query |= models.Q(phone_e164__contains=digits.lstrip("+"))
-        with contextlib.suppress(InvalidPhone):
-            query |= models.Q(phone_e164=normalize_phone(text))
-        return self.filter(query)
 
 
 class Lead(models.Model):
@@ -77,6 +55,10 @@ class Lead(models.Model):
     # what makes two simultaneous identical POSTs end as one lead.
     phone_e164 = models.CharField(max_length=20, null=True, blank=True, editable=False)
     email_key = models.CharField(max_length=254, null=True, blank=True, editable=False)
+    # Lookup columns, derived on every save (leads.rules): the text search (`q`) reads
+    # search_text, the tag filter tag_keys. On PostgreSQL both have a trigram index.
+    search_text = models.TextField(default="", editable=False)
+    tag_keys = models.TextField(default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -113,6 +95,8 @@ class Lead(models.Model):
             models.Index(fields=["assigned_to", "-created_at"], name="lead_assignee_created_idx"),
             # The browser UI's leads list sorts by name (keyset pagination on name, id).
             models.Index(fields=["name", "id"], name="lead_name_idx"),
+            # Sync reads what changed since a moment, oldest or newest first.
+            models.Index(fields=["-updated_at", "-id"], name="lead_updated_idx"),
         ]
 
     def __str__(self) -> str:
@@ -123,8 +107,18 @@ class Lead(models.Model):
         # the keys are derived here so that no save, whatever its path, can skip them.
         self.phone_e164 = normalize_phone(self.phone) if self.phone else None
         self.email_key = normalize_email(self.email) if self.email else None
+        self.search_text = search_text(
+            name=self.name,
+            email=self.email,
+            company=self.company,
+            phone=self.phone,
+            phone_e164=self.phone_e164,
+        )
+        self.tag_keys = tag_keys(self.tags)
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "phone_e164", "email_key"}
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"], "phone_e164", "email_key", "search_text", "tag_keys",
+            }  # fmt: skip
         super().save(*args, **kwargs)
 
 

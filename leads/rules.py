@@ -11,16 +11,19 @@ case-insensitively.
 import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 
-from accounts.models import User
 from core.errors import InvalidFields, ServiceError
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class LeadStatus(models.TextChoices):
@@ -43,6 +46,7 @@ EDITABLE_FIELDS = (
     "name", "email", "phone", "company", "city", "source", "status", "priority", "tags",
     "deal_value", "notes", "assigned_to",
 )  # fmt: skip
+DEFAULT_SOURCE = "API"
 MAX_LENGTHS = {"name": 200, "email": 254, "phone": 32, "company": 200, "city": 100, "source": 100}
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 50
@@ -76,7 +80,61 @@ def normalize_email(raw: str) -> str:
     return raw.strip().lower()
 
 
-def visible_leads(user: User, prefix: str = "") -> models.Q:
+# --- Lookups: what a lead is found by -------------------------------------------------------
+
+# Separates the parts of the derived lookup columns; no tag or search word can contain it.
+SEPARATOR = "\n"
+_PHONE_PUNCTUATION = re.compile(r"[\s().\-/+]")
+
+
+def tag_key(tag: str) -> str:
+    """What tags are compared by: case and surrounding space do not matter."""
+    return tag.strip().casefold()
+
+
+def tag_keys(tags: Iterable[str]) -> str:
+    """A lead's tags as one text column that a LIKE (and a trigram index) can search:
+    `"\nvip\nhot lead\n"` (each key between separators; empty: no tags)."""
+    keys = [tag_key(tag) for tag in tags]
+    return f"{SEPARATOR}{SEPARATOR.join(keys)}{SEPARATOR}" if keys else ""
+
+
+def search_text(*, name, email, company, phone, phone_e164) -> str:
+    """Name, email, company and phone, lowercased, as one column the text search (`q`) reads;
+    the number's digits are in it too, so any way of writing a number finds it."""
+    digits = phone_e164.lstrip("+") if phone_e164 else None
+    parts = [name, email, company, phone, digits]
+    return SEPARATOR.join(part.casefold() for part in parts if part)
+
+
+def search_terms(query: str) -> list[str]:
+    """What a text search looks for, each of which must be found. A query that reads as a
+    phone number is one term, the number's digits (written with a country code or without);
+    anything else, each word (so double spaces and "Surname Firstname" work)."""
+    digits = _PHONE_PUNCTUATION.sub("", query)
+    if len(digits) >= 4 and digits.isdigit() and digits.isascii():
+        return [digits]
+    return [word.casefold() for word in query.split()]
+
+
+def phone_digits(query: str) -> str | None:
+    """The E.164 digits of a query that is a whole phone number, else None."""
+    try:
+        return normalize_phone(query).lstrip("+")
+    except InvalidPhone:
+        return None
+
+
+def replacement_defaults() -> dict[str, Any]:
+    """What a full replacement (PUT) gives the fields its body omits: a new lead's defaults."""
+    return {
+        "email": None, "phone": None, "company": None, "city": None, "deal_value": None,
+        "notes": None, "assigned_to": None, "tags": [], "source": DEFAULT_SOURCE,
+        "status": LeadStatus.NEW, "priority": LeadPriority.MEDIUM,
+    }  # fmt: skip
+
+
+def visible_leads(user: "User", prefix: str = "") -> models.Q:
     """Row-level security, as an ORM condition on leads (or, with `prefix`, on what points to a
     lead: `lead__`): admins see every lead, a sales rep the leads assigned to them. The API's
     list applies the same rule in SQL (visible_leads_sql)."""
@@ -85,14 +143,14 @@ def visible_leads(user: User, prefix: str = "") -> models.Q:
     return models.Q(**{f"{prefix}assigned_to": user})
 
 
-def visible_leads_sql(user: User, alias: str) -> tuple[list[str], list]:
+def visible_leads_sql(user: "User", alias: str) -> tuple[list[str], list]:
     """visible_leads as SQL conditions on the lead table aliased `alias`."""
     if user.is_admin:
         return [], []
     return [f"{alias}.assigned_to_id = %s"], [user.pk]
 
 
-def can_see(user: User, lead) -> bool:
+def can_see(user: "User", lead) -> bool:
     """visible_leads, for a lead already loaded."""
     return user.is_admin or lead.assigned_to_id == user.pk
 
@@ -200,6 +258,8 @@ def _tags(value: Any) -> list[str]:
             raise ValueError("Each tag must be a string.")
         if "\x00" in tag:
             raise ValueError("A tag must not contain NUL characters.")
+        if not tag.isprintable():
+            raise ValueError("A tag is one line of text (no tabs or line breaks).")
         tag = tag.strip()
         if not tag:
             raise ValueError("A tag must not be blank.")
@@ -233,8 +293,8 @@ def _deal_value(value: Any) -> Decimal | None:
     return number.quantize(Decimal(1).scaleb(-DEAL_VALUE_PLACES))
 
 
-def _assignee(value: Any) -> User | None:
-    if value is not None and not isinstance(value, User):
+def _assignee(value: Any) -> "User | None":
+    if value is not None and not isinstance(value, get_user_model()):
         raise ValueError("Name the assignee by their email.")
     return value
 

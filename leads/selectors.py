@@ -30,8 +30,8 @@ class LeadPage:
 
 
 def lead_list(*, user: User, filters: Mapping[str, Any], limit: int, offset: int) -> LeadPage:
-    """Leads matching `filters` (LeadFilter.validated values) that `user` may see, newest first
-    (id breaks ties), with the total that matched."""
+    """Leads matching `filters` (LeadFilter.validated values) that `user` may see, in the order
+    they ask for (newest first by default; id breaks ties), with the total that matched."""
     conditions, params = LeadFilter.sql(filters, "l")
     visibility, visibility_params = visible_leads_sql(user, "l")
     where = " AND ".join([*visibility, *conditions]) or "TRUE"
@@ -45,7 +45,7 @@ def lead_list(*, user: User, filters: Mapping[str, Any], limit: int, offset: int
         if offset < total:
             cursor.execute(
                 f"SELECT {_LEAD_COLUMNS.select}, {_ASSIGNEE_EMAIL} FROM {table} l WHERE {where} "
-                "ORDER BY l.created_at DESC, l.id DESC LIMIT %s OFFSET %s",
+                f"ORDER BY {LeadFilter.sql_ordering(filters, 'l')} LIMIT %s OFFSET %s",
                 [*params, limit, offset],
             )
             rows = cursor.fetchall()

@@ -4,6 +4,7 @@ disagree; each change is recorded as one event in its own transaction."""
 
 import logging
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -31,10 +32,26 @@ _UPSERT_ATTEMPTS = 3
 HIDDEN_DUPLICATE = "A lead with this phone or email already exists and is not assigned to you."
 
 
+class MergePolicy(StrEnum):
+    """What a create that matches an existing lead (same phone or email) does to it."""
+
+    UPDATE = "update"  # fields sent overwrite, tags are added (the v1 contract)
+    FILL_EMPTY = "fill_empty"  # only empty fields are filled, tags are added, notes become a note
+    KEEP = "keep"  # nothing changes
+
+
 @dataclass(frozen=True)
 class UpsertResult:
     lead: Lead
     created: bool
+
+
+@dataclass(frozen=True)
+class LeadChange:
+    """A lead after an edit, and what changed: {field: [previous, new]} (empty: nothing did)."""
+
+    lead: Lead
+    changes: dict[str, list]
 
 
 class DuplicateLead(Conflict):
@@ -49,28 +66,33 @@ class DuplicateLead(Conflict):
             super().__init__(f"The lead “{lead.name}” already has this {field}.", field)
 
 
-def lead_upsert(*, actor: Actor, fields: dict[str, Any]) -> UpsertResult:
+def lead_upsert(
+    *, actor: Actor, fields: dict[str, Any], merge: MergePolicy = MergePolicy.UPDATE
+) -> UpsertResult:
     """Create a lead, or merge `fields` into the existing lead with the same phone or email.
 
     `fields` holds only what the caller sent, so omitted fields keep their values on a merge
-    and model defaults apply only to a new lead. Merge rules:
+    and model defaults apply only to a new lead. Merge rules (MergePolicy.UPDATE):
     - fields present overwrite; tags are unioned;
     - when the phone matches one lead and the email another, the phone match wins and the email
       stays with the lead that has it (the merged lead keeps its own email);
     - a match the actor cannot see is a 409 that says nothing about that lead.
+    FILL_EMPTY sets only the fields the lead has empty (None, "" or []), still adds tags, and
+    adds `notes` to the timeline as a note; source, status and priority always hold a value, so
+    they never change (the first touch wins). KEEP changes nothing.
     Simultaneous identical requests are settled by the unique constraints on the dedup keys:
     the loser's insert fails, and it retries as a merge.
     """
-    return _create_or(actor, fields, merge=True)
+    return _create_or(actor, fields, merge=merge)
 
 
 def lead_create(*, actor: Actor, fields: dict[str, Any]) -> Lead:
     """Create a lead; a phone or email another lead holds is a DuplicateLead (nothing changes).
     For people typing a new lead, who must see the existing one before choosing to merge."""
-    return _create_or(actor, fields, merge=False).lead
+    return _create_or(actor, fields, merge=None).lead
 
 
-def _create_or(actor: Actor, fields: dict[str, Any], *, merge: bool) -> UpsertResult:
+def _create_or(actor: Actor, fields: dict[str, Any], *, merge: MergePolicy | None) -> UpsertResult:
     fields = clean_lead_fields(fields)
     check_contact(fields.get("phone"), fields.get("email"))
     _check_assignment(actor, fields)
@@ -85,12 +107,15 @@ def _create_or(actor: Actor, fields: dict[str, Any], *, merge: bool) -> UpsertRe
                 if target is None:
                     return UpsertResult(_create(actor, fields), created=True)
                 visible = can_see(actor.user, target)
-                if not merge or not visible:
+                if merge is None or not visible:
                     field = "phone" if by_phone else "email"
                     raise DuplicateLead(target if visible else None, field)
                 if by_email is not None and by_email.pk != target.pk:
                     fields = {k: v for k, v in fields.items() if k != "email"}
-                _merge(actor, target, fields)
+                if merge == MergePolicy.FILL_EMPTY:
+                    _fill_empty(actor, target, fields)
+                elif merge == MergePolicy.UPDATE:
+                    _merge(actor, target, fields)
                 return UpsertResult(target, created=False)
         except IntegrityError:
             # Another request inserted or claimed this phone/email between our read and write.
@@ -155,6 +180,25 @@ def _merge(actor: Actor, lead: Lead, fields: dict[str, Any]) -> None:
     _record(actor, Verb.LEAD_MERGED, lead, changes, lead_to_api(lead))
 
 
+# Fields that always hold a value: a fill_empty merge never changes them.
+ALWAYS_SET = ("name", "source", "status", "priority")
+
+
+def _fill_empty(actor: Actor, lead: Lead, fields: dict[str, Any]) -> None:
+    """Merge only into what the lead lacks; the notes sent go on the timeline as a note."""
+    notes = fields.get("notes")
+    filled = {
+        name: value
+        for name, value in fields.items()
+        if name not in (*ALWAYS_SET, "notes") and getattr(lead, name) in (None, "", [])
+    }
+    if fields.get("tags"):
+        filled["tags"] = fields["tags"]  # added to the lead's, as every merge does
+    _merge(actor, lead, filled)
+    if notes:
+        _add_note(actor, lead, notes)
+
+
 def _edit_changes(before: dict, after: dict) -> dict[str, list]:
     return diff(
         {name: before[name] for name in EDITABLE_FIELDS},
@@ -177,10 +221,10 @@ def _locked(actor: Actor, lead_id) -> Lead:
     return lead
 
 
-def lead_update(*, actor: Actor, lead: Lead, fields: dict[str, Any]) -> dict[str, list]:
-    """Edit a lead the actor can see. Tags given here replace the lead's tags. A phone or email
-    that belongs to another lead is a Conflict. Returns what changed, as {field: [old, new]};
-    an edit that changes nothing records nothing."""
+def lead_update(*, actor: Actor, lead: Lead, fields: dict[str, Any]) -> LeadChange:
+    """Edit a lead the actor can see: the fields given are set (tags given replace the lead's).
+    A phone or email that belongs to another lead is a Conflict naming it. An edit that changes
+    nothing records nothing."""
     fields = clean_lead_fields(fields)
     _check_assignment(actor, fields)
     try:
@@ -189,14 +233,12 @@ def lead_update(*, actor: Actor, lead: Lead, fields: dict[str, Any]) -> dict[str
             before = lead_to_api(lead)
             for name, value in fields.items():
                 setattr(lead, name, value)
-            after = lead_to_api(lead)
-            changes = _edit_changes(before, after)
-            if not changes:
-                return changes
-            check_contact(lead.phone, lead.email)
-            lead.save()
-            _record(actor, Verb.LEAD_UPDATED, lead, changes, lead_to_api(lead))
-            return changes
+            changes = _edit_changes(before, lead_to_api(lead))
+            if changes:
+                check_contact(lead.phone, lead.email)
+                lead.save()
+                _record(actor, Verb.LEAD_UPDATED, lead, changes, lead_to_api(lead))
+            return LeadChange(lead, changes)
     except IntegrityError:
         field = _taken_key(lead)
         raise Conflict(f"Another lead already has this {field}.", field) from None
@@ -225,20 +267,51 @@ def _taken_key(lead: Lead) -> str:
 
 
 def lead_add_note(*, actor: Actor, lead: Lead, text: str) -> Note:
+    with transaction.atomic():
+        return _add_note(actor, _locked(actor, lead.pk), text)
+
+
+def _add_note(actor: Actor, lead: Lead, text: str) -> Note:
     text = text.strip()
     if not text or "\x00" in text:
         raise ServiceError("Write a note (without NUL characters).", "text")
+    note = Note.objects.create(lead=lead, text=text, author=actor.user)
+    record_event(
+        actor=actor,
+        verb=Verb.LEAD_NOTE_ADDED,
+        subject=note,
+        lead_id=lead.pk,
+        changes={"text": [None, text[:500]]},
+    )
+    return note
+
+
+def lead_add_tags(*, actor: Actor, lead: Lead, tags: list[str]) -> LeadChange:
+    """Add tags to a lead (a tag equal to one it has, ignoring case, is not added twice)."""
+    new = clean_lead_fields({"tags": tags})["tags"]
     with transaction.atomic():
         lead = _locked(actor, lead.pk)
-        note = Note.objects.create(lead=lead, text=text, author=actor.user)
-        record_event(
-            actor=actor,
-            verb=Verb.LEAD_NOTE_ADDED,
-            subject=note,
-            lead_id=lead.pk,
-            changes={"text": [None, text[:500]]},
-        )
-    return note
+        return _set_tags(actor, lead, merge_tags(lead.tags, new))
+
+
+def lead_remove_tag(*, actor: Actor, lead: Lead, tag: str) -> LeadChange:
+    """Remove the lead's tag equal to `tag` ignoring case; a tag it lacks is a NotFound."""
+    with transaction.atomic():
+        lead = _locked(actor, lead.pk)
+        kept = [existing for existing in lead.tags if existing.casefold() != tag.casefold()]
+        if len(kept) == len(lead.tags):
+            raise NotFound(f"This lead has no tag “{tag}”.", "tag")
+        return _set_tags(actor, lead, kept)
+
+
+def _set_tags(actor: Actor, lead: Lead, tags: list[str]) -> LeadChange:
+    before = lead_to_api(lead)
+    lead.tags = tags
+    changes = _edit_changes(before, lead_to_api(lead))
+    if changes:
+        lead.save()
+        _record(actor, Verb.LEAD_UPDATED, lead, changes, lead_to_api(lead))
+    return LeadChange(lead, changes)
 
 
 def lead_delete(*, actor: Actor, lead: Lead) -> None:

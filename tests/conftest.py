@@ -4,6 +4,7 @@ import types
 
 import django_ratelimit.core
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -13,6 +14,13 @@ from .factories import make_key, make_user
 # one exists unless told it is safe, and here it is: the loop only drives the browser.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# Parallel workers (pytest -n) each have their own database, so ids repeat across them; with a
+# shared Redis their rate-limit counters must not meet. Each worker counts under its own prefix
+# (set before any cache is made, live-server threads included).
+if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    cache_settings = settings.CACHES["default"]
+    cache_settings["KEY_PREFIX"] = f"{cache_settings.get('KEY_PREFIX', '')}-{worker}"
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
@@ -20,12 +28,21 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def _clear_cache():
+    # On Redis, clear() would empty the whole database, other workers' counters included: only
+    # this worker's keys go.
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache; each test starts with none."""
-    cache.clear()
+    _clear_cache()
     yield
-    cache.clear()
+    _clear_cache()
 
 
 @pytest.fixture(autouse=True)

@@ -140,11 +140,10 @@ class LeadFilterForm(DateWindowMixin, ListForm):
             del self.fields["assigned_to"]  # a rep sees only their own leads anyway
 
     def apply(self, leads: QuerySet) -> QuerySet:
-        """The list's filters (the API's filter table) plus what only this page has: search,
-        and "Unassigned"."""
+        """The list's filters (the API's filter table, its text search included) plus what
+        only this page has: "Unassigned"."""
         data = dict(self.cleaned_data)
-        if text := (data.get("q") or "").strip():
-            leads = leads.search(text)
+        data["q"] = (data.get("q") or "").strip()
         if data.get("assigned_to") == UNASSIGNED:
             leads = leads.filter(assigned_to__isnull=True)
             data["assigned_to"] = None
@@ -165,8 +164,6 @@ class CallFilterForm(DateWindowMixin, ListForm):
 
     def apply(self, calls: QuerySet) -> QuerySet:
         data = self.cleaned_data
-        if data.get("outcome"):  # a filter of this page only (the API's is in a later version)
-            calls = calls.filter(outcome=data["outcome"])
         return calls.filter(CallLogFilter.q({**data, "lead_id": data.get("lead")}))
 
 

@@ -12,16 +12,45 @@ from rest_framework.response import Response
 from calls.listing import CallLogFilter
 from calls.models import CallLog
 from calls.representation import API_FIELDS, call_to_api
-from calls.rules import MAX_DURATION_SECONDS
-from calls.services import call_delete, call_log
+from calls.rules import (
+    EXTERNAL_ID_LENGTH,
+    MAX_DURATION_SECONDS,
+    RECORDING_URL_LENGTH,
+    CallOutcome,
+)
+from calls.services import call_delete, call_record, call_update
 
 from ..schema import RATE_LIMIT_HEADERS, DeletedSerializer, envelope, error_responses
 from ..serializers import StrictJSONSerializer
-from ..viewsets import APIViewSet, DestroyMixin, RetrieveMixin
+from ..viewsets import APIViewSet, DestroyMixin, RetrieveMixin, require_changes
 
 
 class CallLogSerializer(StrictJSONSerializer, serializers.ModelSerializer):
-    lead_id = serializers.UUIDField(help_text="UUID of the lead this call belongs to.")
+    lead_id = serializers.UUIDField(
+        required=False,
+        help_text="UUID of the lead this call belongs to. Send this or `phone`, not both.",
+    )
+    phone = serializers.CharField(
+        required=False,
+        write_only=True,
+        max_length=32,
+        help_text="Instead of `lead_id`: the caller's number, in any format. The call goes to "
+        "the lead with that number; when there is none, a lead is created for it (name = the "
+        "number, source `Phone call`).",
+    )
+    external_id = serializers.CharField(
+        required=False,
+        allow_null=True,
+        max_length=EXTERNAL_ID_LENGTH,
+        help_text="The dialer's own id for this call (1–100 characters, unique). Posting an "
+        "existing one updates that call with the fields sent and answers 200.",
+    )
+    recording_url = serializers.CharField(
+        required=False,
+        allow_null=True,
+        max_length=RECORDING_URL_LENGTH,
+        help_text="Where the recording is: an http:// or https:// URL.",
+    )
     duration_seconds = serializers.IntegerField(
         min_value=0,
         max_value=MAX_DURATION_SECONDS,
@@ -34,7 +63,7 @@ class CallLogSerializer(StrictJSONSerializer, serializers.ModelSerializer):
 
     class Meta:
         model = CallLog
-        fields = API_FIELDS
+        fields = [*API_FIELDS, "phone"]
         read_only_fields = ["id", "created_at"]
         extra_kwargs = {
             "outcome": {
@@ -44,6 +73,23 @@ class CallLogSerializer(StrictJSONSerializer, serializers.ModelSerializer):
 
     def to_representation(self, call: CallLog) -> dict:
         return call_to_api(call)
+
+
+PATCHABLE = ("outcome", "duration_seconds", "notes", "called_at", "recording_url")
+
+
+class CallLogPatchSerializer(StrictJSONSerializer):
+    """What a PATCH may change (call_type and the lead stay as logged)."""
+
+    outcome = serializers.ChoiceField(choices=CallOutcome.choices, required=False)
+    duration_seconds = serializers.IntegerField(
+        min_value=0, max_value=MAX_DURATION_SECONDS, required=False
+    )
+    notes = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    called_at = serializers.DateTimeField(required=False)
+    recording_url = serializers.CharField(
+        required=False, allow_null=True, max_length=RECORDING_URL_LENGTH
+    )
 
 
 CallLogEnvelope = envelope(CallLogSerializer, "CallLogEnvelope")
@@ -102,6 +148,26 @@ CallLogEnvelope = envelope(CallLogSerializer, "CallLogEnvelope")
         },
     ),
 )
+@extend_schema_view(
+    partial_update=extend_schema(
+        summary="Update a call log",
+        description=(
+            "Any of `outcome`, `duration_seconds`, `notes`, `called_at`, `recording_url`; any "
+            "other field, or an empty body, is a 400. An outcome that was the default for the "
+            "old duration follows the new one unless one is sent."
+        ),
+        parameters=RATE_LIMIT_HEADERS,
+        request=CallLogPatchSerializer,
+        examples=[
+            OpenApiExample(
+                "The call ended",
+                request_only=True,
+                value={"duration_seconds": 95, "outcome": "Completed"},
+            )
+        ],
+        responses={200: CallLogEnvelope, **error_responses(400, 401, 403, 404, 413, 415, 429)},
+    ),
+)
 class CallLogViewSet(mixins.ListModelMixin, RetrieveMixin, DestroyMixin, APIViewSet):
     queryset = CallLog.objects.all()
     serializer_class = CallLogSerializer
@@ -110,12 +176,31 @@ class CallLogViewSet(mixins.ListModelMixin, RetrieveMixin, DestroyMixin, APIView
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        call = call_log(actor=self.actor, **serializer.validated_data)
-        return Response(
-            {"data": self.get_serializer(call).data},
-            status=status.HTTP_201_CREATED,
-            headers={"Location": f"/api/v1/call-logs/{call.pk}"},
+        fields = dict(serializer.validated_data)
+        result = call_record(
+            actor=self.actor,
+            lead_id=fields.pop("lead_id", None),
+            phone=fields.pop("phone", None),
+            external_id=fields.pop("external_id", None),
+            fields=fields,
         )
+        created = result.created
+        return Response(
+            {"data": self.get_serializer(result.call).data},
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            headers={"Location": f"/api/v1/call-logs/{result.call.pk}"} if created else None,
+        )
+
+    def partial_update(self, request, *args, **kwargs):
+        """PATCH: outcome, duration_seconds, notes, called_at, recording_url."""
+        call = self.get_object()
+        data = request.data
+        require_changes(data, PATCHABLE)
+        serializer = CallLogPatchSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        call_update(actor=self.actor, call=call, fields=serializer.validated_data)
+        call.refresh_from_db()
+        return Response({"data": self.get_serializer(call).data})
 
     def perform_destroy(self, call):
         call_delete(actor=self.actor, call=call)

@@ -3,25 +3,35 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.models import User
 from leads.listing import LeadFilter
 from leads.models import Lead
 from leads.representation import API_FIELDS, lead_row, represent
-from leads.rules import MAX_TAG_LENGTH, MAX_TAGS
+from leads.rules import EDITABLE_FIELDS, MAX_TAG_LENGTH, MAX_TAGS, replacement_defaults
 from leads.selectors import lead_list
-from leads.services import lead_delete, lead_upsert
+from leads.services import (
+    MergePolicy,
+    lead_add_tags,
+    lead_delete,
+    lead_remove_tag,
+    lead_update,
+    lead_upsert,
+)
 
 from ..schema import RATE_LIMIT_HEADERS, DeletedSerializer, envelope, error_responses
 from ..serializers import StrictJSONSerializer
-from ..viewsets import APIViewSet, DestroyMixin, RetrieveMixin
+from ..viewsets import APIViewSet, DestroyMixin, RetrieveMixin, require_changes
 
 
 @extend_schema_field({"type": "string", "format": "email"})
@@ -101,6 +111,25 @@ class LeadSerializer(StrictJSONSerializer, serializers.ModelSerializer):
         return represent(lead if isinstance(lead, dict) else lead_row(lead))
 
 
+class PatchedLeadSerializer(LeadSerializer):
+    """(The OpenAPI document's name for a PATCH body: every field optional.)"""
+
+    class Meta(LeadSerializer.Meta):
+        extra_kwargs = {
+            **LeadSerializer.Meta.extra_kwargs,
+            "name": {"required": False},
+        }
+
+
+class TagsSerializer(StrictJSONSerializer):
+    tags = serializers.ListField(
+        child=TagField(max_length=MAX_TAG_LENGTH),
+        min_length=1,
+        max_length=MAX_TAGS,
+        help_text="Added to the lead's tags; one equal to a tag it has (ignoring case) is skipped.",
+    )
+
+
 LeadEnvelope = envelope(LeadSerializer, "LeadEnvelope")
 
 
@@ -170,12 +199,67 @@ LeadEnvelope = envelope(LeadSerializer, "LeadEnvelope")
             **error_responses(401, 403, 404, 429),
         },
     ),
+    partial_update=extend_schema(
+        summary="Update a lead",
+        description=(
+            "Send any of the editable fields; only those change. `null` clears a field that may "
+            "be empty (not `name`, `source`, `status`, `priority` or `tags`); `tags` replaces "
+            'the lead\'s tags. A lead keeps a phone or an email (400, `field: "phone"`). A '
+            "phone or email another lead has is a **409** naming it: nothing is merged. An "
+            "empty body, or a field that cannot change, is a 400. Answers the lead as `GET` "
+            "would."
+        ),
+        parameters=RATE_LIMIT_HEADERS,
+        request=PatchedLeadSerializer,
+        examples=[
+            OpenApiExample(
+                "Qualify a lead and set its value",
+                request_only=True,
+                value={"status": "Qualified", "deal_value": 450000, "tags": ["site-visit"]},
+            ),
+        ],
+        responses={200: LeadEnvelope, **error_responses(400, 401, 403, 404, 409, 413, 415, 429)},
+    ),
+    update=extend_schema(
+        summary="Replace a lead",
+        description=(
+            "The whole lead, as on create (`name` and a phone or email required); fields the "
+            "body omits go back to their defaults: `null`, `[]`, source `API`, status `New`, "
+            "priority `Medium`, and `assigned_to` as a new lead from this key would be."
+        ),
+        parameters=RATE_LIMIT_HEADERS,
+        responses={200: LeadEnvelope, **error_responses(400, 401, 403, 404, 409, 413, 415, 429)},
+    ),
+    add_tags=extend_schema(
+        summary="Add tags to a lead",
+        description="Tags the lead already has (ignoring case) are not added twice.",
+        parameters=RATE_LIMIT_HEADERS,
+        request=TagsSerializer,
+        examples=[
+            OpenApiExample("Tag a lead", request_only=True, value={"tags": ["vip", "callback"]})
+        ],
+        responses={200: LeadEnvelope, **error_responses(400, 401, 403, 404, 413, 415, 429)},
+    ),
+    remove_tag=extend_schema(
+        summary="Remove a tag from a lead",
+        description=(
+            "The tag is matched ignoring case; URL-encode it (`/tags/hot%20lead`). A tag the "
+            'lead does not have is a 404 with `field: "tag"`. Needs the Delete permission.'
+        ),
+        parameters=[
+            *RATE_LIMIT_HEADERS,
+            OpenApiParameter("tag", str, OpenApiParameter.PATH, description="The tag to remove."),
+        ],
+        request=None,
+        responses={200: LeadEnvelope, **error_responses(401, 403, 404, 429)},
+    ),
 )
 class LeadViewSet(RetrieveMixin, DestroyMixin, APIViewSet):
     # The assignee is joined (a lead shows its email).
     queryset = Lead.objects.select_related("assigned_to")
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
+    repeatable_params = frozenset({"tag"})
 
     def list(self, request, *args, **kwargs):
         # Read in SQL, as plain rows (leads/selectors.py says why).
@@ -186,14 +270,59 @@ class LeadViewSet(RetrieveMixin, DestroyMixin, APIViewSet):
         return self.paginator.rows_response(data, total=page.total)
 
     def create(self, request, *args, **kwargs):
+        merge = _merge_policy(request)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = lead_upsert(actor=self.actor, fields=serializer.validated_data)
+        result = lead_upsert(actor=self.actor, fields=serializer.validated_data, merge=merge)
         return Response(
             {"data": self.get_serializer(result.lead).data},
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
             headers={"Location": f"/api/v1/leads/{result.lead.pk}"} if result.created else None,
         )
 
+    def partial_update(self, request, *args, **kwargs):
+        """PATCH: the fields sent, and only editable ones; null clears a nullable field."""
+        lead = self.get_object()
+        require_changes(request.data, EDITABLE_FIELDS)
+        serializer = self.get_serializer(lead, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        change = lead_update(actor=self.actor, lead=lead, fields=serializer.validated_data)
+        return Response({"data": self.get_serializer(change.lead).data})
+
+    def update(self, request, *args, **kwargs):
+        """PUT: a full replacement; what the body omits goes back to its default."""
+        if kwargs.get("partial"):
+            return self.partial_update(request, *args, **kwargs)
+        lead = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = {**replacement_defaults(), **serializer.validated_data}
+        change = lead_update(actor=self.actor, lead=lead, fields=fields)
+        return Response({"data": self.get_serializer(change.lead).data})
+
+    @action(detail=True, methods=["post"], url_path="tags")
+    def add_tags(self, request, *args, **kwargs):
+        lead = self.get_object()
+        serializer = TagsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        change = lead_add_tags(actor=self.actor, lead=lead, tags=serializer.validated_data["tags"])
+        return Response({"data": self.get_serializer(change.lead).data})
+
+    @action(detail=True, methods=["delete"], url_path=r"tags/(?P<tag>.+)")
+    def remove_tag(self, request, tag: str, *args, **kwargs):
+        lead = self.get_object()
+        change = lead_remove_tag(actor=self.actor, lead=lead, tag=tag)
+        return Response({"data": self.get_serializer(change.lead).data})
+
     def perform_destroy(self, lead):
         lead_delete(actor=self.actor, lead=lead)
+
+
+def _merge_policy(request) -> MergePolicy:
+    raw = request.query_params.get("merge", MergePolicy.UPDATE)
+    try:
+        return MergePolicy(raw)
+    except ValueError:
+        allowed = ", ".join(policy.value for policy in MergePolicy)
+        message = f"Unknown merge policy “{raw}”; use one of: {allowed}."
+        raise ValidationError({"merge": message}) from None

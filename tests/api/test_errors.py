@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 CODES = {
     "invalid_request", "unauthorized", "forbidden", "not_found", "method_not_allowed",
-    "conflict", "rate_limit_exceeded", "server_error",
+    "conflict", "rate_limit_exceeded", "server_error", "idempotency_key_reused",
 }  # fmt: skip
 
 

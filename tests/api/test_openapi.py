@@ -14,7 +14,11 @@ OPERATIONS = {
     ("get", "/api/v1/leads"), ("post", "/api/v1/leads"), ("get", "/api/v1/leads/{id}"),
     ("delete", "/api/v1/leads/{id}"), ("get", "/api/v1/call-logs"), ("post", "/api/v1/call-logs"),
     ("get", "/api/v1/call-logs/{id}"), ("delete", "/api/v1/call-logs/{id}"),
+    ("patch", "/api/v1/leads/{id}"), ("put", "/api/v1/leads/{id}"),
+    ("post", "/api/v1/leads/{id}/tags"), ("delete", "/api/v1/leads/{id}/tags/{tag}"),
+    ("patch", "/api/v1/call-logs/{id}"),
 }  # fmt: skip
+CREATES = {("post", "/api/v1/leads"), ("post", "/api/v1/call-logs")}
 
 
 @pytest.fixture
@@ -45,7 +49,7 @@ def test_every_operation_documents_auth_errors_rate_headers_and_the_envelope(sch
             for status in ("401", "403", "429"):
                 content = responses[status]["content"]["application/json"]["schema"]
                 assert content == {"$ref": error_ref}, (method, path, status)
-            ok = responses["201" if (method == "post") else "200"]
+            ok = responses["201" if (method, path) in CREATES else "200"]
             assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(
                 ok["headers"]
             )
@@ -81,11 +85,15 @@ def test_lead_schema_has_exactly_the_spec_fields_with_nullable_ones(schema):
 def test_list_parameters_are_typed(schema):
     params = {p["name"]: p for p in schema["paths"]["/api/v1/leads"]["get"]["parameters"]}
     assert set(params) == {"from_date", "to_date", "status", "source", "priority", "assigned_to",
-                           "limit", "offset"}  # fmt: skip
+                           "limit", "offset", "phone", "email", "q", "tag", "updated_since",
+                           "sort"}  # fmt: skip
+    assert params["tag"]["schema"]["type"] == "array"  # repeatable
+    assert params["updated_since"]["schema"]["format"] == "date-time"
+    assert "all" in params["status"]["schema"]["enum"]
     assert params["from_date"]["schema"]["format"] == "date"
     assert params["limit"]["schema"]["maximum"] == 500
     assert set(params["status"]["schema"]["enum"]) == {
-        "New", "Contacted", "Qualified", "Proposal", "Won", "Lost"
+        "New", "Contacted", "Qualified", "Proposal", "Won", "Lost", "all"
     }  # fmt: skip
 
 

@@ -67,5 +67,10 @@ def test_head_needs_read(admin_user, client_for):
 def test_put_and_patch_need_write_before_anything_else(admin_user, client_for, lead):
     reader = client_for(admin_user, permissions="read")
     assert reader.patch(f"/api/v1/leads/{lead.pk}", {}, format="json").status_code == 403
+    assert reader.put(f"/api/v1/leads/{lead.pk}", {}, format="json").status_code == 403
     writer = client_for(admin_user, permissions="write")
-    assert writer.patch(f"/api/v1/leads/{lead.pk}", {}, format="json").status_code == 405
+    assert (
+        writer.patch(f"/api/v1/leads/{lead.pk}", {"city": "Pune"}, format="json").status_code == 200
+    )
+    # Removing a tag is a DELETE: it needs the Delete permission, not Write.
+    assert writer.delete(f"/api/v1/leads/{lead.pk}/tags/vip").status_code == 403

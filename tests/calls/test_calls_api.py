@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 CALLS = "/api/v1/call-logs"
 CALL_FIELDS = {
     "id", "lead_id", "call_type", "duration_seconds", "outcome", "notes", "called_at",
-    "created_at",
+    "created_at", "external_id", "recording_url",
 }  # fmt: skip
 
 

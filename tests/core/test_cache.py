@@ -18,13 +18,14 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def cache(settings):
-    config = {**settings.CACHES["default"], "KEY_PREFIX": "test-cache"}
+    prefix = f"test-cache-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    config = {**settings.CACHES["default"], "KEY_PREFIX": prefix}
     assert config["BACKEND"] == "django_redis.cache.RedisCache"  # what production runs
     with override_settings(CACHES={"default": config}):
         backend = caches["default"]
-        backend.clear()
+        backend.delete_pattern("*")  # (clear() would empty other workers' keys too)
         yield backend
-        backend.clear()
+        backend.delete_pattern("*")
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ def lead_status(request, lead_id):
         try:
             changes = lead_update(
                 actor=actor_for(request), lead=lead, fields={"status": form.cleaned_data["status"]}
-            )
+            ).changes
         except ServiceError as error:
             show_service_error(form, error)
         else:

@@ -122,11 +122,11 @@ def lead_edit(request, lead_id):
     form = LeadForm(request.POST or None, user=request.user, lead=lead)
     if request.method == "POST" and form.is_valid():
         try:
-            changes = lead_update(actor=actor_for(request), lead=lead, fields=form.all_fields())
+            edit = lead_update(actor=actor_for(request), lead=lead, fields=form.all_fields())
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            if changes:
+            if edit.changes:
                 messages.success(request, f"Saved changes to “{form.cleaned_data['name']}”.")
             else:
                 messages.info(request, "Nothing changed.")
