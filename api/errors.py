@@ -64,16 +64,28 @@ def _first_error(detail, path: str = "") -> tuple[str, str]:
     return path, str(detail)
 
 
-def exception_handler(exc, context):
-    """Turn every exception raised in an API view into the error envelope."""
-    set_rollback()
-    headers = {}
-    field = None
+def client_error(exc: Exception) -> tuple[int, dict] | None:
+    """(status, envelope) for an error the client caused: a refused write (ServiceError) or
+    invalid input (a DRF ValidationError); None for anything else."""
     if isinstance(exc, ServiceError):
         message = exc.message
         if isinstance(exc, InvalidFields):
             message = f"{exc.field}: {exc.message}"
-        return Response(error_body(exc.status, message, exc.field, exc.code), exc.status)
+        return exc.status, error_body(exc.status, message, exc.field, exc.code)
+    if isinstance(exc, exceptions.ValidationError):
+        path, message = _first_error(exc.detail)
+        field = path.split(".")[0].split("[")[0] or None
+        message = f"{path}: {message}" if path else message
+        return exc.status_code, error_body(exc.status_code, message, field)
+    return None
+
+
+def exception_handler(exc, context):
+    """Turn every exception raised in an API view into the error envelope."""
+    set_rollback()
+    headers = {}
+    if (known := client_error(exc)) is not None:
+        return Response(known[1], known[0])
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, DjangoPermissionDenied):
@@ -82,14 +94,9 @@ def exception_handler(exc, context):
         logger.exception("Unhandled error in %s", context["request"].path, exc_info=exc)
         return Response(error_body(500, "Something went wrong on our end."), 500)
 
-    if isinstance(exc, exceptions.ValidationError):
-        path, message = _first_error(exc.detail)
-        field = path.split(".")[0].split("[")[0] or None
-        message = f"{path}: {message}" if path else message
-    else:
-        message = str(exc.detail)
-        field = getattr(exc, "error_field", None)
-        headers.update(getattr(exc, "headers", {}))
+    message = str(exc.detail)
+    field = getattr(exc, "error_field", None)
+    headers.update(getattr(exc, "headers", {}))
     if isinstance(exc, exceptions.Throttled):
         headers["Retry-After"] = str(max(1, int(exc.wait or 1)))
         if type(exc) is exceptions.Throttled:  # the per-key limit; subclasses say their own

@@ -69,7 +69,8 @@ def _read_chunked_body(request) -> HttpResponse | None:
         return error_response(
             411, "Send the body with a Content-Length header (chunked bodies are not read here)."
         )
-    limit = max(settings.API_MAX_BODY_BYTES, 0)
+    # The largest body any endpoint takes; the JSON parser then holds each to its own limit.
+    limit = max(settings.API_MAX_BODY_BYTES, settings.API_MAX_BULK_BODY_BYTES)
     body = request.META["wsgi.input"].read(limit + 1)
     if len(body) > limit:
         return error_response(413, f"The request body is larger than {limit} bytes.")

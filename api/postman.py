@@ -1,8 +1,10 @@
 """A Postman Collection v2.1 generated from the OpenAPI document, so the two cannot drift.
 
 The collection is a walk-through that Newman can run top to bottom against a fresh server with a
-full-permission key: create a lead, merge a duplicate, list and read it, log a call, list and
-read calls, delete the call, delete the lead. Each request carries a test of its status code.
+full-permission key: create a lead, merge a duplicate, list, look it up and sync it, update,
+tag and replace it, retry a create with an Idempotency-Key, create in bulk, log calls (by lead
+and, as a dialer does, by number with its own call id), read and update them, delete the call
+and the lead. Each request carries a test of its status code, most of what they answer.
 Variables: `{{baseUrl}}` and `{{CRM_API_KEY}}`.
 """
 
@@ -33,6 +35,16 @@ WALKTHROUGH = [
         "pm.test('list has pagination',",
         "  () => pm.expect(body.pagination).to.have.property('has_more'));",
     ]),
+    ("leads_list", "Look a caller up by phone", 200, [
+        "pm.test('the number, written another way, finds the lead', () => {",
+        "  pm.expect(body.pagination.total).to.eql(1);",
+        "  pm.expect(body.data[0].id).to.eql(pm.collectionVariables.get('leadId'));",
+        "});",
+    ]),
+    ("leads_list", "Sync what changed since a moment", 200, [
+        "pm.test('oldest change first', () => pm.expect(body.data.map(l => l.id))",
+        "  .to.include(pm.collectionVariables.get('leadId')));",
+    ]),
     ("leads_retrieve", "Get the lead", 200, []),
     ("leads_partial_update", "Update the lead (PATCH)", 200, [
         "pm.test('only the fields sent changed', () => {",
@@ -48,6 +60,22 @@ WALKTHROUGH = [
     ("leads_tags_destroy", "Remove a tag", 200, [
         "pm.test('the tag is gone', () => pm.expect(body.data.tags).to.not.include('vip'));",
     ]),
+    ("leads_create", "Create with an Idempotency-Key", 201, [
+        "pm.collectionVariables.set('retriedId', body.data.id);",
+    ]),
+    ("leads_create", "Retry it with the same key", 201, [
+        "pm.test('the first response, replayed', () => {",
+        "  pm.expect(pm.response.headers.get('Idempotent-Replayed')).to.eql('true');",
+        "  pm.expect(body.data.id).to.eql(pm.collectionVariables.get('retriedId'));",
+        "});",
+    ]),
+    ("leads_bulk_create", "Create leads in bulk", 200, [
+        "pm.test('one result per lead, in order', () => {",
+        "  pm.expect(body.data.map(r => r.status)).to.eql([201, 400]);",
+        "  pm.expect(body.summary).to.eql({created: 1, merged: 0, failed: 1});",
+        "  pm.expect(body.data[1].error.field).to.eql('phone');",
+        "});",
+    ]),
     ("leads_update", "Replace the lead (PUT)", 200, [
         "pm.test('omitted fields are back to their defaults', () => {",
         "  pm.expect(body.data.status).to.eql('New');",
@@ -59,6 +87,16 @@ WALKTHROUGH = [
         "pm.collectionVariables.set('callLogId', body.data.id);",
         "pm.test('0 seconds defaults to Missed',",
         "  () => pm.expect(body.data.outcome).to.eql('Missed'));",
+    ]),
+    ("call_logs_create", "A dialer reports a call by number", 201, [
+        "pm.test('on the lead with that number',",
+        "  () => pm.expect(body.data.lead_id).to.eql(pm.collectionVariables.get('leadId')));",
+    ]),
+    ("call_logs_create", "The dialer reports the same call ended", 200, [
+        "pm.test('the same call, updated', () => {",
+        "  pm.expect(body.data.duration_seconds).to.eql(184);",
+        "  pm.expect(body.data.external_id).to.eql(pm.collectionVariables.get('dialerCallId'));",
+        "});",
     ]),
     ("call_logs_list", "List the lead's call logs", 200, [
         "pm.test('the call is listed', () => pm.expect(body.data.map(c => c.id))"
@@ -95,6 +133,28 @@ BODIES = {
         "notes": "Asked for a call back after 5 pm.",
     },
     "Update the lead (PATCH)": {"status": "Qualified", "deal_value": 450000},
+    "Create with an Idempotency-Key": {"name": "Retried Caller", "phone": "{{retryPhone}}"},
+    "Retry it with the same key": {"name": "Retried Caller", "phone": "{{retryPhone}}"},
+    "Create leads in bulk": {
+        "leads": [
+            {"name": "Bulk One", "email": "{{bulkEmail}}", "source": "Website"},
+            {"name": "No Contact", "source": "Website"},
+        ]
+    },
+    "A dialer reports a call by number": {
+        "phone": "{{leadPhoneWritten}}",
+        "external_id": "{{dialerCallId}}",
+        "call_type": "Inbound",
+        "duration_seconds": 0,
+        "outcome": "No Answer",
+    },
+    "The dialer reports the same call ended": {
+        "phone": "{{leadPhone}}",
+        "external_id": "{{dialerCallId}}",
+        "call_type": "Inbound",
+        "duration_seconds": 184,
+        "outcome": "Completed",
+    },
     "Tag the lead": {"tags": ["CALLBACK", "vip"]},
     "Replace the lead (PUT)": {"name": "Asha Verma", "phone": "{{leadPhone}}"},
     "The call ended (PATCH)": {"duration_seconds": 95, "outcome": "Completed"},
@@ -107,9 +167,21 @@ BODIES = {
 }
 QUERIES = {
     "List leads": [("limit", "50"), ("source", "IVR")],
+    "Look a caller up by phone": [("phone", "{{leadPhoneWritten}}")],
+    "Sync what changed since a moment": [
+        ("updated_since", "{{syncSince}}"),
+        ("sort", "updated_at"),
+    ],
+    "Create leads in bulk": [("merge", "fill_empty")],
     "List the lead's call logs": [("lead_id", "{{leadId}}")],
 }
 PATH_VARIABLES = {"leads": "{{leadId}}", "call-logs": "{{callLogId}}", "tags": "{{tagToRemove}}"}
+
+# Headers of particular steps (besides Accept and Content-Type).
+HEADERS = {
+    "Create with an Idempotency-Key": [("Idempotency-Key", "{{retryKey}}")],
+    "Retry it with the same key": [("Idempotency-Key", "{{retryKey}}")],
+}
 
 # A fresh phone and email on every run, so the first request creates (201) and the second
 # merges (200) even against a server that has seen the collection before.
@@ -121,7 +193,13 @@ PREREQUEST = [
     "if (pm.info.requestName === 'Create a lead') {",
     "  const n = String(Math.floor(Math.random() * 1e8)).padStart(8, '0');",
     "  pm.collectionVariables.set('leadPhone', '+9198' + n);",
+    "  pm.collectionVariables.set('leadPhoneWritten', '098' + n.slice(0, 3) + ' ' + n.slice(3));",
     "  pm.collectionVariables.set('leadEmail', 'asha.' + n + '@example.com');",
+    "  pm.collectionVariables.set('retryPhone', '+9197' + n);",
+    "  pm.collectionVariables.set('retryKey', 'postman-' + n + '-' + Date.now());",
+    "  pm.collectionVariables.set('bulkEmail', 'bulk.' + n + '@example.com');",
+    "  pm.collectionVariables.set('dialerCallId', 'CA-' + n + '-' + Date.now());",
+    "  pm.collectionVariables.set('syncSince', new Date(Date.now() - 60000).toISOString());",
     "}",
 ]
 
@@ -160,6 +238,7 @@ def _item(operation_id: str, name: str, expected: int, tests: list[str]) -> dict
         "url": _url(path, QUERIES.get(name, [])),
         "description": operation.get("description") or operation.get("summary", ""),
     }
+    request["header"] += [{"key": key, "value": value} for key, value in HEADERS.get(name, [])]
     if name in BODIES:
         request["header"].append({"key": "Content-Type", "value": "application/json"})
         request["body"] = {
@@ -200,6 +279,18 @@ def build_collection(base_url: str) -> dict:
             {"key": "CRM_API_KEY", "value": ""},
             {"key": "leadPhone", "value": ""},
             {"key": "leadEmail", "value": ""},
+            *(
+                {"key": name, "value": ""}
+                for name in (
+                    "leadPhoneWritten",
+                    "retryPhone",
+                    "retryKey",
+                    "retriedId",
+                    "bulkEmail",
+                    "dialerCallId",
+                    "syncSince",
+                )
+            ),
             {"key": "leadId", "value": ""},
             {"key": "callLogId", "value": ""},
             {"key": "tagToRemove", "value": "vip"},

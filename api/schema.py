@@ -62,7 +62,10 @@ ERRORS = {
     403: _error("The key lacks the needed permission, or the client IP is not allowlisted."),
     404: _error("No such resource, or the key's user cannot see it."),
     405: _error("Method not allowed."),
-    409: _error("A lead with this phone or email exists but is not visible to this key."),
+    409: _error(
+        "A conflict: a phone, email or external_id that another (or an invisible) record holds, "
+        "or a request with the same Idempotency-Key still running (retry after Retry-After)."
+    ),
     413: _error("The request body is too large."),
     415: _error("The body is not JSON."),
     429: _error("Rate limit exceeded; see Retry-After."),
@@ -83,6 +86,9 @@ def strip_trailing_slashes(result, generator, request, public):
 _CREATED_ID = "$response.body#/data/id"
 _LEAD_LINKS = {
     "GetLead": {"operationId": "leads_retrieve", "parameters": {"id": _CREATED_ID}},
+    "UpdateLead": {"operationId": "leads_partial_update", "parameters": {"id": _CREATED_ID}},
+    "ReplaceLead": {"operationId": "leads_update", "parameters": {"id": _CREATED_ID}},
+    "TagLead": {"operationId": "leads_tags_create", "parameters": {"id": _CREATED_ID}},
     "DeleteLead": {"operationId": "leads_destroy", "parameters": {"id": _CREATED_ID}},
     "ListCallsOfLead": {"operationId": "call_logs_list", "parameters": {"lead_id": _CREATED_ID}},
     "LogCallOnLead": {
@@ -92,11 +98,12 @@ _LEAD_LINKS = {
 }
 _CALL_LINKS = {
     "GetCallLog": {"operationId": "call_logs_retrieve", "parameters": {"id": _CREATED_ID}},
+    "UpdateCallLog": {"operationId": "call_logs_partial_update", "parameters": {"id": _CREATED_ID}},
     "DeleteCallLog": {"operationId": "call_logs_destroy", "parameters": {"id": _CREATED_ID}},
 }
 LINKS = {
     ("/api/v1/leads", "post"): {"201": _LEAD_LINKS, "200": _LEAD_LINKS},
-    ("/api/v1/call-logs", "post"): {"201": _CALL_LINKS},
+    ("/api/v1/call-logs", "post"): {"201": _CALL_LINKS, "200": _CALL_LINKS},
 }
 
 
@@ -105,6 +112,65 @@ def add_links(result, generator, request, public):
         responses = result["paths"][path][method]["responses"]
         for status, links in by_status.items():
             responses[status]["links"] = links
+    return result
+
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes a retry safe: a repeat with the same key (per API key, for 24 hours) and the same "
+        "request gets the first response again, with `Idempotent-Replayed: true`, and the write "
+        "happens once. The same key with another request is a 422; a repeat while the first "
+        "runs, a 409 with `Retry-After: 1`. 1–255 visible ASCII characters; a UUID is ideal."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+}
+REPLAYED = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored response of an earlier request with "
+        "the same Idempotency-Key.",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+WRITES = ("post", "put", "patch", "delete")
+
+
+def add_idempotency(result, generator, request, public):
+    """Every write takes an Idempotency-Key (api.idempotency): document the header, the
+    replay's header and the 422."""
+    error_ref = {"$ref": "#/components/schemas/Error"}
+    for item in result["paths"].values():
+        for method, operation in item.items():
+            if method not in WRITES:
+                continue
+            operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+            responses = operation["responses"]
+            for status, response in responses.items():
+                if status.startswith("2"):
+                    response.setdefault("headers", {}).update(REPLAYED)
+            responses.setdefault(
+                "400",
+                {
+                    "description": "Invalid parameters (a malformed Idempotency-Key too).",
+                    "content": {"application/json": {"schema": error_ref}},
+                },
+            )
+            responses.setdefault(
+                "422",
+                {
+                    "description": "The Idempotency-Key was used with a different request.",
+                    "content": {"application/json": {"schema": error_ref}},
+                },
+            )
+            responses.setdefault(
+                "409",
+                {
+                    "description": "A request with the same Idempotency-Key is still running.",
+                    "content": {"application/json": {"schema": error_ref}},
+                },
+            )
     return result
 
 

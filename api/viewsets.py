@@ -51,7 +51,8 @@ class APIViewSet(GenericViewSet):
             method = request.method.lower()
             handler = getattr(self, method, None) if method in self.http_method_names else None
             handler = handler or self.http_method_not_allowed
-            key = idempotency.key_of(request)
+            # (A method the endpoint does not have is a 405 whatever headers come with it.)
+            key = idempotency.key_of(request) if handler != self.http_method_not_allowed else None
             if key is None:
                 response = handler(request, *args, **kwargs)
             else:

@@ -233,6 +233,8 @@ STORAGES = {
 # The API's JSON parser enforces this for every request body (DRF streams bodies past Django's
 # own check). 64 KiB is far above any real lead or call log.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 64 * 1024, minimum=1)
+# POST /api/v1/leads/bulk (up to 100 leads) alone may send more.
+API_MAX_BULK_BODY_BYTES = env_int("API_MAX_BULK_BODY_BYTES", 1024 * 1024, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- The API --------------------------------------------------------------------------------
@@ -294,6 +296,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.strip_trailing_slashes",
         "api.schema.add_links",
+        "api.schema.add_idempotency",
     ],
 }
 

@@ -109,7 +109,14 @@ CallLogEnvelope = envelope(CallLogSerializer, "CallLogEnvelope")
     ),
     create=extend_schema(
         summary="Log a call",
-        description="Use duration_seconds 0 for a missed call (outcome then defaults to Missed).",
+        description=(
+            "Against a lead (`lead_id`) or a phone number (`phone`: the lead with that number, "
+            "or a new lead made for it in the same transaction), exactly one of the two. Use "
+            "duration_seconds 0 for a missed call (outcome then defaults to Missed). With an "
+            "`external_id` (the dialer's own call id), a second POST with the same id updates "
+            "that call with the fields it sends and answers **200** (201 only when created); "
+            "naming another lead, or a call the key cannot see, is a 409."
+        ),
         parameters=RATE_LIMIT_HEADERS,
         examples=[
             OpenApiExample(
@@ -120,6 +127,18 @@ CallLogEnvelope = envelope(CallLogSerializer, "CallLogEnvelope")
                     "call_type": "Inbound",
                     "duration_seconds": 0,
                     "called_at": "2026-04-22T10:30:00Z",
+                },
+            ),
+            OpenApiExample(
+                "A dialer's call, by number, with its own id",
+                request_only=True,
+                value={
+                    "phone": "+91 98765 43210",
+                    "external_id": "CA7f3e19",
+                    "call_type": "Inbound",
+                    "duration_seconds": 184,
+                    "outcome": "Completed",
+                    "recording_url": "https://recordings.example.com/CA7f3e19.mp3",
                 },
             ),
             OpenApiExample(
@@ -136,7 +155,10 @@ CallLogEnvelope = envelope(CallLogSerializer, "CallLogEnvelope")
         ],
         responses={
             201: OpenApiResponse(CallLogEnvelope, description="The call was logged."),
-            **error_responses(400, 401, 403, 404, 413, 415, 429),
+            200: OpenApiResponse(
+                CallLogEnvelope, description="The call with this external_id was updated."
+            ),
+            **error_responses(400, 401, 403, 404, 409, 413, 415, 429),
         },
     ),
     destroy=extend_schema(

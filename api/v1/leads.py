@@ -1,5 +1,6 @@
 """/api/v1/leads: list, read, create-or-merge and delete leads."""
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -29,9 +30,16 @@ from leads.services import (
     lead_upsert,
 )
 
-from ..schema import RATE_LIMIT_HEADERS, DeletedSerializer, envelope, error_responses
+from ..schema import (
+    RATE_LIMIT_HEADERS,
+    DeletedSerializer,
+    ErrorDetailSerializer,
+    envelope,
+    error_responses,
+)
 from ..serializers import StrictJSONSerializer
 from ..viewsets import APIViewSet, DestroyMixin, RetrieveMixin, require_changes
+from .leads_bulk import BulkRequestSerializer, bulk_upsert, response_serializer
 
 
 @extend_schema_field({"type": "string", "format": "email"})
@@ -131,6 +139,18 @@ class TagsSerializer(StrictJSONSerializer):
 
 
 LeadEnvelope = envelope(LeadSerializer, "LeadEnvelope")
+MERGE_PARAMETER = OpenApiParameter(
+    "merge",
+    str,
+    OpenApiParameter.QUERY,
+    enum=[policy.value for policy in MergePolicy],
+    description=(
+        "What a lead with the same phone or email becomes: `update` (default: the fields sent "
+        "overwrite, tags are added), `fill_empty` (only its empty fields are filled, tags are "
+        "added, `notes` are added to its timeline as a note; source, status and priority never "
+        "change) or `keep` (nothing changes; 200 with the existing lead)."
+    ),
+)
 
 
 @extend_schema_view(
@@ -155,7 +175,7 @@ LeadEnvelope = envelope(LeadSerializer, "LeadEnvelope")
             "omitted keep their values, tags are unioned. When the phone matches one lead and the "
             "email another, the phone match is updated and the other lead keeps its email."
         ),
-        parameters=RATE_LIMIT_HEADERS,
+        parameters=[*RATE_LIMIT_HEADERS, MERGE_PARAMETER],
         examples=[
             OpenApiExample(
                 "Push a caller from the IVR",
@@ -230,6 +250,36 @@ LeadEnvelope = envelope(LeadSerializer, "LeadEnvelope")
         parameters=RATE_LIMIT_HEADERS,
         responses={200: LeadEnvelope, **error_responses(400, 401, 403, 404, 409, 413, 415, 429)},
     ),
+    bulk=extend_schema(
+        summary="Create or merge up to 100 leads",
+        description=(
+            '`{"leads": [...]}` with 1 to 100 bodies, each as `POST /api/v1/leads` takes it; '
+            "`merge` applies to every one. Each is created or merged in its own transaction, in "
+            "order (one refused lead does not undo the others; a later lead matching an earlier "
+            "one merges into it). Answers **200** with one result per lead, in input order: "
+            "`status` 201 (created), 200 (merged) or the error's, with `data` or `error`, and a "
+            "`summary`. Counts as one request against the rate limit; the body may be up to "
+            "1 MiB."
+        ),
+        parameters=[*RATE_LIMIT_HEADERS, MERGE_PARAMETER],
+        request=BulkRequestSerializer,
+        examples=[
+            OpenApiExample(
+                "A web-form backlog",
+                request_only=True,
+                value={
+                    "leads": [
+                        {"name": "Priya Sharma", "email": "priya@example.com", "source": "Website"},
+                        {"name": "Rahul Verma", "phone": "+91 98765 43210", "source": "Website"},
+                    ]
+                },
+            )
+        ],
+        responses={
+            200: response_serializer(LeadSerializer, ErrorDetailSerializer),
+            **error_responses(400, 401, 403, 413, 415, 429),
+        },
+    ),
     add_tags=extend_schema(
         summary="Add tags to a lead",
         description="Tags the lead already has (ignoring case) are not added twice.",
@@ -299,6 +349,20 @@ class LeadViewSet(RetrieveMixin, DestroyMixin, APIViewSet):
         fields = {**replacement_defaults(), **serializer.validated_data}
         change = lead_update(actor=self.actor, lead=lead, fields=fields)
         return Response({"data": self.get_serializer(change.lead).data})
+
+    @property
+    def max_body_bytes(self) -> int:
+        """The bulk endpoint takes bigger bodies than the rest (api.renderers.JSONParser)."""
+        bulk = getattr(self, "action", None) == "bulk"
+        return settings.API_MAX_BULK_BODY_BYTES if bulk else settings.API_MAX_BODY_BYTES
+
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk(self, request, *args, **kwargs):
+        merge = _merge_policy(request)
+        serializer = BulkRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        items = serializer.validated_data["leads"]
+        return Response(bulk_upsert(self.actor, items, merge, LeadSerializer))
 
     @action(detail=True, methods=["post"], url_path="tags")
     def add_tags(self, request, *args, **kwargs):

@@ -16,7 +16,7 @@ OPERATIONS = {
     ("get", "/api/v1/call-logs/{id}"), ("delete", "/api/v1/call-logs/{id}"),
     ("patch", "/api/v1/leads/{id}"), ("put", "/api/v1/leads/{id}"),
     ("post", "/api/v1/leads/{id}/tags"), ("delete", "/api/v1/leads/{id}/tags/{tag}"),
-    ("patch", "/api/v1/call-logs/{id}"),
+    ("patch", "/api/v1/call-logs/{id}"), ("post", "/api/v1/leads/bulk"),
 }  # fmt: skip
 CREATES = {("post", "/api/v1/leads"), ("post", "/api/v1/call-logs")}
 
@@ -125,8 +125,9 @@ def test_links_chain_a_new_lead_to_its_calls_and_each_resource_to_its_id(schema,
     }
     lead_links = schema["paths"]["/api/v1/leads"]["post"]["responses"]["201"]["links"]
     call_links = schema["paths"]["/api/v1/call-logs"]["post"]["responses"]["201"]["links"]
-    assert set(lead_links) == {"GetLead", "DeleteLead", "ListCallsOfLead", "LogCallOnLead"}
-    assert set(call_links) == {"GetCallLog", "DeleteCallLog"}
+    assert set(lead_links) == {"GetLead", "UpdateLead", "ReplaceLead", "TagLead", "DeleteLead",
+                               "ListCallsOfLead", "LogCallOnLead"}  # fmt: skip
+    assert set(call_links) == {"GetCallLog", "UpdateCallLog", "DeleteCallLog"}
     for link in [*lead_links.values(), *call_links.values()]:
         parameters = {p["name"] for p in operations[link["operationId"]].get("parameters", [])}
         assert set(link.get("parameters", {})) <= parameters, link

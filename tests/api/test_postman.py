@@ -2,9 +2,11 @@
 bottom. CI runs it with Newman; here a small replay sends the requests it describes to a live
 server and checks the status each item's test script expects."""
 
+import datetime as dt
 import json
 import random
 import re
+import time
 
 import pytest
 import requests
@@ -59,7 +61,18 @@ def replay(collection: dict, base_url: str, api_key: str) -> list[tuple[str, int
     variables.update(baseUrl=base_url, CRM_API_KEY=api_key)
     # What the collection's pre-request script does before "Create a lead".
     number = f"{random.randrange(10**8):08d}"  # noqa: S311
-    variables.update(leadPhone=f"+9198{number}", leadEmail=f"asha.{number}@example.com")
+    variables.update(
+        leadPhone=f"+9198{number}",
+        leadPhoneWritten=f"098{number[:3]} {number[3:]}",
+        leadEmail=f"asha.{number}@example.com",
+        retryPhone=f"+9197{number}",
+        retryKey=f"test-{number}-{time.time()}",
+        bulkEmail=f"bulk.{number}@example.com",
+        dialerCallId=f"CA-{number}-{time.time()}",
+        syncSince=(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        ),
+    )
 
     def fill(text: str) -> str:
         return re.sub(r"\{\{(\w+)\}\}", lambda m: variables[m.group(1)], text)
