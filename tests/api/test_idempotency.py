@@ -219,3 +219,19 @@ def test_a_method_the_endpoint_lacks_is_a_405_even_with_a_key(admin_api):
     admin_api.post_json(LEADS, {"name": "A", "phone": "9876543210"}, **keyed("k"))
     response = admin_api.put(LEADS, {"name": "A"}, format="json", **keyed("k"))
     assert response.status_code == 405
+
+
+def test_expired_keys_are_purged_by_the_command(admin_api):
+    import io
+
+    from django.core.management import call_command
+
+    admin_api.post_json(LEADS, {"name": "A", "phone": "9876543210"}, **keyed("old"))
+    admin_api.post_json(LEADS, {"name": "B", "phone": "9876543211"}, **keyed("new"))
+    IdempotencyRecord.objects.filter(key="old").update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    out = io.StringIO()
+    call_command("purge_idempotency_keys", stdout=out)
+    assert "Deleted 1 expired" in out.getvalue()
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
