@@ -26,7 +26,9 @@ class JSONParser(parsers.BaseParser):
     """Strict JSON: a size cap (DRF streams bodies past Django's DATA_UPLOAD_MAX_MEMORY_SIZE),
     no NaN or Infinity, nesting deeper than orjson's 1024 levels is a 400, not a crash, and no
     text anywhere in the body may hold a NUL character (PostgreSQL cannot store or compare one):
-    a 400 naming the field."""
+    a 400 naming the field. A view whose body carries independent items under one key
+    (`per_item_key`, e.g. bulk's "leads") checks those items itself, so one bad item fails
+    alone."""
 
     media_type = "application/json"
 
@@ -41,9 +43,21 @@ class JSONParser(parsers.BaseParser):
         except orjson.JSONDecodeError as exc:
             raise exceptions.ParseError(f"The body is not valid JSON: {exc}.") from exc
         # JSON can only carry a NUL escaped; most bodies have none and skip the walk.
-        if b"\\u0000" in body and (path := _nul_path(data)) is not None:
-            raise exceptions.ValidationError({path: "Must not contain NUL characters."})
+        if b"\\u0000" in body:
+            raise_on_nul(_outside_items(data, getattr(view, "per_item_key", None)))
         return data
+
+
+def _outside_items(data, key: str | None):
+    if key and isinstance(data, dict) and isinstance(data.get(key), list):
+        return {name: value for name, value in data.items() if name != key}
+    return data
+
+
+def raise_on_nul(data) -> None:
+    """A 400 naming the first text in `data` holding a NUL character."""
+    if (path := _nul_path(data)) is not None:
+        raise exceptions.ValidationError({path: "Must not contain NUL characters."})
 
 
 def _nul_path(data, path: str = "") -> str | None:

@@ -101,7 +101,7 @@ class AnyMeansNoFilter:
         return None if value == ANY else super().clean(value)
 
 
-class LowercaseEmailField(AnyMeansNoFilter, forms.EmailField):
+class LowercaseEmailField(forms.EmailField):
     """Emails are stored lowercased (users, dedup keys): the filter compares the same way."""
 
     def clean(self, value):
@@ -109,8 +109,20 @@ class LowercaseEmailField(AnyMeansNoFilter, forms.EmailField):
         return cleaned.lower() if cleaned else cleaned
 
 
+class AnyLowercaseEmailField(AnyMeansNoFilter, LowercaseEmailField):
+    pass
+
+
 class EmailFilter(django_filters.CharFilter):
+    """An email lookup: `all` is not an email (a 400), so it never lists every lead."""
+
     field_class = LowercaseEmailField
+
+
+class AnyEmailFilter(django_filters.CharFilter):
+    """An email, or `all` for no filter (as `assigned_to` takes it)."""
+
+    field_class = AnyLowercaseEmailField
 
 
 class AnyCharField(AnyMeansNoFilter, forms.CharField):

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q
 
 from core.listing import (
+    AnyEmailFilter,
     CharFilter,
     Condition,
     DateWindowFilterSet,
@@ -134,7 +135,7 @@ class LeadFilter(DateWindowFilterSet):
         max_length=MAX_LENGTHS["source"],
         help_text="Exact lead source, e.g. IVR (or `all`).",
     )
-    assigned_to = EmailFilter(
+    assigned_to = AnyEmailFilter(
         field_name="assigned_to__email",
         max_length=MAX_LENGTHS["email"],
         help_text="Assigned user's email, any case (or `all`).",

@@ -175,8 +175,9 @@ CallLogEnvelope = envelope(CallLogSerializer, "CallLogEnvelope")
         summary="Update a call log",
         description=(
             "Any of `outcome`, `duration_seconds`, `notes`, `called_at`, `recording_url`; any "
-            "other field, or an empty body, is a 400. An outcome that was the default for the "
-            "old duration follows the new one unless one is sent."
+            "other field, or an empty body, is a 400. Only the fields sent change: the outcome "
+            "is never re-derived from a new duration (a call logged as Missed stays Missed "
+            "until an `outcome` is sent)."
         ),
         parameters=RATE_LIMIT_HEADERS,
         request=CallLogPatchSerializer,

@@ -356,6 +356,11 @@ class LeadViewSet(RetrieveMixin, DestroyMixin, APIViewSet):
         bulk = getattr(self, "action", None) == "bulk"
         return settings.API_MAX_BULK_BODY_BYTES if bulk else settings.API_MAX_BODY_BYTES
 
+    @property
+    def per_item_key(self) -> str | None:
+        """Bulk items are checked for NUL characters one by one (api.renderers.JSONParser)."""
+        return "leads" if getattr(self, "action", None) == "bulk" else None
+
     @action(detail=False, methods=["post"], url_path="bulk")
     def bulk(self, request, *args, **kwargs):
         merge = _merge_policy(request)

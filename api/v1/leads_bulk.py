@@ -8,6 +8,7 @@ from events.services import Actor
 from leads.services import MergePolicy, lead_upsert
 
 from ..errors import client_error
+from ..renderers import raise_on_nul
 from ..serializers import StrictJSONSerializer
 
 MAX_ITEMS = 100
@@ -20,7 +21,7 @@ class LeadItemField(serializers.JSONField):
 
 class BulkRequestSerializer(StrictJSONSerializer):
     leads = serializers.ListField(
-        child=LeadItemField(),
+        child=LeadItemField(allow_null=True),  # a null item fails on its own, like "x" does
         min_length=1,
         max_length=MAX_ITEMS,
         help_text=f"1 to {MAX_ITEMS} lead bodies, each as POST /api/v1/leads takes it.",
@@ -34,6 +35,7 @@ def bulk_upsert(actor: Actor, items: list, merge: MergePolicy, lead_serializer) 
     for index, item in enumerate(items):
         serializer = lead_serializer(data=item)
         try:
+            raise_on_nul(item)  # the parser left the items to be checked one by one
             serializer.is_valid(raise_exception=True)
             outcome = lead_upsert(actor=actor, fields=serializer.validated_data, merge=merge)
         except Exception as exc:

@@ -2,23 +2,35 @@
 server. If a recipe goes stale, this fails."""
 
 import datetime as dt
+import json
 import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from calls.models import CallLog
 from core.dates import IST
-from leads.models import Lead
+from events.models import Event
+from leads.models import Lead, Note
 from tests.factories import make_key, make_lead
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 BLOCK = re.compile(
     r"^### (?P<title>.+?)$|^```(?P<lang>python|bash)\n(?P<code>.*?)^```$", re.M | re.S
 )
+IVR = "Push a lead from the IVR"
+MISSED_CALL = "Log a missed call from your dialer"
+CALL_START_END = "Dialer call start → end with external_id"
+LOOKUP = "Look a caller up by phone"
+SYNC = "Nightly sync with updated_since"
+RETRIES = "Safe retries with Idempotency-Key"
+BULK = "Bulk import of a web-form backlog"
+EXPORT = "Nightly export to a spreadsheet"
 
 
 def recipes() -> list[tuple[str, str, str]]:
@@ -31,15 +43,22 @@ def recipes() -> list[tuple[str, str, str]]:
     return found
 
 
+def recipe(title: str, lang: str) -> str:
+    (code,) = [c for t, lg, c in recipes() if t == title and lg == lang]
+    return code
+
+
 def test_each_recipe_comes_in_python_and_curl():
-    by_title: dict[str, set[str]] = {}
-    for title, lang, _ in recipes():
-        by_title.setdefault(title, set()).add(lang)
-    assert by_title == {
-        "Push a lead from the IVR": {"python", "bash"},
-        "Log a missed call from your dialer": {"python", "bash"},
-        "Nightly export to a spreadsheet": {"python", "bash"},
-    }
+    blocks = Counter((title, lang) for title, lang, _ in recipes())
+    titles = [IVR, MISSED_CALL, CALL_START_END, LOOKUP, SYNC, RETRIES, BULK, EXPORT]
+    assert blocks == {(title, lang): 1 for title in titles for lang in ("python", "bash")}
+
+
+def test_recipes_read_the_base_url_and_key_from_the_environment():
+    for title, lang, code in recipes():
+        assert "CRM_BASE_URL" in code, (title, lang)
+        assert "CRM_API_KEY" in code, (title, lang)
+        assert "example.com/api" not in code, (title, lang)  # no hard-coded server
 
 
 @pytest.fixture
@@ -60,32 +79,278 @@ def run(lang: str, code: str, env: dict, cwd: Path) -> str:
     return result.stdout
 
 
+def http_statuses(output: str) -> list[int]:
+    """The `-w '\\nHTTP %{http_code}\\n'` lines curl printed, in order."""
+    return [int(code) for code in re.findall(r"^HTTP (\d{3})$", output, re.M)]
+
+
+# --- Push a lead from the IVR ----------------------------------------------------------------
+
+
 @pytest.mark.parametrize("lang", ["python", "bash"])
 def test_ivr_push(server, lang):
     env, cwd = server
-    (code,) = [c for t, lg, c in recipes() if t.startswith("Push") and lg == lang]
-    output = run(lang, code, env, cwd)
+    output = run(lang, recipe(IVR, lang), env, cwd)
     lead = Lead.objects.get(phone_e164="+919845012345")
     assert (lead.source, lead.priority, lead.tags) == ("IVR", "High", ["ivr"])
     if lang == "python":
         assert output.splitlines()[0].startswith("new lead")
         assert output.splitlines()[1].startswith("returning caller")
     else:
-        assert "HTTP 201" in output
+        assert http_statuses(output) == [201]
+
+
+@pytest.mark.parametrize("lang", ["python", "bash"])
+def test_ivr_push_run_twice_keeps_a_returning_customers_lead(server, lang):
+    env, cwd = server
+    customer = make_lead(
+        name="Asha Verma",
+        phone="+91 98450 12345",
+        source="Website",
+        status="Qualified",
+        priority="Low",
+        notes="Wants a 2BHK near the station",
+        tags=["site-visit"],
+    )
+    outputs = [run(lang, recipe(IVR, lang), env, cwd) for _ in range(2)]
+    assert Lead.objects.count() == 1
+    customer.refresh_from_db()
+    assert customer.name == "Asha Verma"
+    assert (customer.source, customer.status, customer.priority) == ("Website", "Qualified", "Low")
+    assert customer.notes == "Wants a 2BHK near the station"
+    assert customer.tags == ["site-visit", "ivr"]
+    for output in outputs:
+        if lang == "python":
+            lines = output.splitlines()
+            assert len(lines) == 2
+            assert all(line == f"returning caller {customer.pk}" for line in lines)
+        else:
+            assert http_statuses(output) == [200]
+
+
+# --- Log a missed call from your dialer -------------------------------------------------------
 
 
 @pytest.mark.parametrize("lang", ["python", "bash"])
 def test_dialer_missed_call_sync(server, lang):
     env, cwd = server
-    (code,) = [c for t, lg, c in recipes() if t.startswith("Log") and lg == lang]
-    output = run(lang, code, env, cwd)
+    output = run(lang, recipe(MISSED_CALL, lang), env, cwd)
     lead = Lead.objects.get(phone_e164="+919900011122")
+    # Made by the call itself: no lead POST came first.
+    assert (lead.name, lead.source) == ("+91 99000 11122", "Phone call")
+    assert lead.tags == ["call-back"]
     missed = CallLog.objects.get(lead=lead, duration_seconds=0)
     assert missed.outcome == "Missed"
+    assert missed.external_id == "CA-20260422-0001"
+    assert [note.text for note in Note.objects.filter(lead=lead)] == [
+        "Missed call at 2026-04-22T10:30:00Z: call back."
+    ]
     if lang == "python":
         assert output.split() == ["Missed", "Completed"]
+        completed = CallLog.objects.get(external_id="CA-20260422-0002")
+        assert (completed.lead, completed.outcome, completed.duration_seconds) == (
+            lead,
+            "Completed",
+            184,
+        )
     else:
-        assert "HTTP 201" in output
+        assert http_statuses(output) == [201, 200]  # the call logged, the lead flagged
+
+
+@pytest.mark.parametrize("lang", ["python", "bash"])
+def test_dialer_recipe_run_twice_logs_each_call_once_and_keeps_the_customer(server, lang):
+    env, cwd = server
+    customer = make_lead(
+        name="Ravi Kumar",
+        phone="099000-11122",
+        source="Website",
+        priority="High",
+        notes="Wants 200 units",
+    )
+    outputs = [run(lang, recipe(MISSED_CALL, lang), env, cwd) for _ in range(2)]
+    assert Lead.objects.count() == 1
+    customer.refresh_from_db()
+    assert (customer.name, customer.source, customer.priority) == ("Ravi Kumar", "Website", "High")
+    assert customer.notes == "Wants 200 units"
+    assert customer.tags == ["call-back"]
+    calls = CallLog.objects.filter(lead=customer)
+    expected = (
+        {"CA-20260422-0001", "CA-20260422-0002"} if lang == "python" else {"CA-20260422-0001"}
+    )
+    assert sorted(call.external_id for call in calls) == sorted(expected)  # once each
+    # The call-back note went on the timeline once: the re-run was a replay.
+    assert Note.objects.filter(lead=customer).count() == 1
+    if lang == "python":
+        assert [output.split() for output in outputs] == [["Missed", "Completed"]] * 2
+    else:
+        assert [http_statuses(output) for output in outputs] == [[201, 200], [200, 200]]
+
+
+# --- Dialer call start → end with external_id -------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["python", "bash"])
+def test_dialer_call_start_then_end_is_one_call_updated_by_the_end_report(server, lang):
+    env, cwd = server
+    output = run(lang, recipe(CALL_START_END, lang), env, cwd)
+    (call,) = CallLog.objects.all()
+    assert call.external_id == "CA-20260422-0107"
+    assert (call.call_type, call.duration_seconds, call.outcome) == ("Outbound", 184, "Completed")
+    assert call.notes == "Sent the quotation; follow up Friday."
+    assert call.recording_url == "https://recordings.example.com/CA-20260422-0107.mp3"
+    assert call.called_at == dt.datetime(2026, 4, 22, 11, 2, tzinfo=dt.UTC)
+    assert (call.lead.phone_e164, call.lead.source) == ("+919900033344", "Phone call")
+    verbs = list(Event.objects.filter(subject_id=str(call.pk)).values_list("verb", flat=True))
+    assert sorted(verbs) == ["call_log.created", "call_log.updated"]
+    if lang == "python":
+        started, ended = (line.split() for line in output.splitlines())
+        assert started == ["201", str(call.pk), "Missed", "0"]
+        assert ended == ["200", str(call.pk), "Completed", "184"]
+    else:
+        assert http_statuses(output) == [201, 200]
+
+
+# --- Look a caller up by phone ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["python", "bash"])
+def test_lookup_by_phone_finds_an_old_lead_and_writes_nothing(server, admin_user, lang):
+    env, cwd = server
+    lead = make_lead(
+        name="Asha Verma",
+        phone="+91 98765 43210",
+        status="Qualified",
+        assigned_to=admin_user,
+        created_at=timezone.now() - dt.timedelta(days=400),  # far outside the 30-day window
+    )
+    make_lead(name="Someone else", phone="+91 98765 40000")
+    updated_at, events = lead.updated_at, Event.objects.count()
+    output = run(lang, recipe(LOOKUP, lang), env, cwd)
+    if lang == "python":
+        assert output.splitlines() == [
+            "098765-43210: Asha Verma (Qualified, assigned to admin@example.com)",
+            "+91 98111 22233: unknown caller",
+        ]
+    else:
+        assert output.strip() == "Asha Verma"
+    lead.refresh_from_db()
+    assert lead.updated_at == updated_at
+    assert Event.objects.count() == events
+
+
+# --- Nightly sync with updated_since ----------------------------------------------------------
+
+
+def _changed_leads(since: dt.datetime) -> dict[str, dt.datetime]:
+    """Leads changed after `since`, in shuffled order of creation: 520 in one second (more than
+    a page of 500), then 80 a second apart; all created long ago. Three changed before."""
+    old = timezone.now() - dt.timedelta(days=120)
+    moments = [since + dt.timedelta(seconds=30, microseconds=1000 * i) for i in range(520)]
+    moments += [since + dt.timedelta(minutes=5, seconds=i) for i in range(80)]
+    moments += [since - dt.timedelta(hours=1, seconds=i) for i in range(3)]
+    moments = [moments[(i * 257) % len(moments)] for i in range(len(moments))]  # shuffled
+    changed = {}
+    for index, moment in enumerate(moments):
+        lead = make_lead(name=f"Synced {index}", created_at=old)
+        Lead.objects.filter(pk=lead.pk).update(updated_at=moment)
+        if moment > since:
+            changed[str(lead.pk)] = moment
+    return changed
+
+
+def _received(cwd: Path) -> list[dict]:
+    return [json.loads(line) for line in (cwd / "crm-sync.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("lang", ["python", "bash"])
+def test_nightly_sync_receives_every_changed_lead_once_oldest_first(server, admin_api, lang):
+    env, cwd = server
+    since = (timezone.now() - dt.timedelta(days=2)).replace(microsecond=0)
+    (cwd / "crm-sync-state.txt").write_text(since.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    changed = _changed_leads(since)
+    output = run(lang, recipe(SYNC, lang), env, cwd)
+
+    received = _received(cwd)
+    assert len(received) == len(changed) == 600
+    assert {lead["id"] for lead in received} == set(changed)  # once each, none changed before
+    stamps = [lead["updated_at"] for lead in received]
+    assert stamps == sorted(stamps)  # oldest change first
+    assert [lead["id"] for lead in received] == sorted(changed, key=lambda pk: (changed[pk], pk))
+    newest = max(changed.values()).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert (cwd / "crm-sync-state.txt").read_text().strip() == newest
+    if lang == "python":
+        assert output.strip() == f"received 600 changed leads; next run from {newest}"
+    else:
+        assert output.strip() == f"next run from {newest}"
+
+    # The next night: the lead changed since, and again those of the last second received.
+    last_second = [pk for pk, moment in changed.items() if moment == max(changed.values())]
+    edited = next(pk for pk in changed if pk not in last_second)
+    response = admin_api.patch(f"/api/v1/leads/{edited}", {"city": "Pune"}, format="json")
+    assert response.status_code == 200
+    run(lang, recipe(SYNC, lang), env, cwd)
+    again = _received(cwd)[600:]
+    assert [lead["id"] for lead in again] == [*last_second, edited]
+    assert again[-1]["city"] == "Pune"
+
+
+# --- Safe retries with Idempotency-Key --------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["python", "bash"])
+def test_safe_retries_send_twice_and_write_once(server, lang):
+    env, cwd = server
+    output = run(lang, recipe(RETRIES, lang), env, cwd)
+    (lead,) = Lead.objects.all()
+    assert (lead.name, lead.email) == ("Meera Nair", "meera@example.com")
+    # Not merged on the second send either: one event, the creation.
+    verbs = list(Event.objects.filter(lead_id=lead.pk).values_list("verb", flat=True))
+    assert verbs == ["lead.created"]
+    if lang == "python":
+        assert output.splitlines() == ["201 false", "201 true", "same lead: True"]
+    else:
+        lines = [line.strip().lower() for line in output.splitlines()]
+        assert [line.split()[1] for line in lines if line.startswith("http/")] == ["201", "201"]
+        assert lines.count("idempotent-replayed: true") == 1
+        assert lines[-1] == "idempotent-replayed: true"  # the second answer is the replay
+
+
+# --- Bulk import of a web-form backlog --------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["python", "bash"])
+def test_bulk_import_reports_created_merged_failed_and_keeps_what_the_team_knows(server, lang):
+    env, cwd = server
+    rahul = make_lead(
+        name="Rahul V.",
+        phone="+919876511111",
+        source="Referral",
+        status="Qualified",
+        notes="Budget 60L",
+    )
+    output = run(lang, recipe(BULK, lang), env, cwd)
+    lines = output.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("row 4")
+    assert "phone or an email" in lines[0]
+    if lang == "python":
+        assert lines[1] == "created 2, merged 2, failed 1"
+    else:
+        assert json.loads(lines[1]) == {"created": 2, "merged": 2, "failed": 1}
+
+    assert Lead.objects.count() == 3
+    priya = Lead.objects.get(email_key="priya@example.com")
+    assert (priya.name, priya.city, priya.notes) == ("Priya Sharma", "Pune", "2BHK, 45L")
+    assert (priya.source, priya.tags) == ("Website", ["web-form"])
+    assert [note.text for note in Note.objects.filter(lead=priya)] == ["Asked again: 2BHK"]
+    rahul.refresh_from_db()  # already a lead: only the tag is added, the message is a note
+    assert (rahul.name, rahul.source, rahul.status) == ("Rahul V.", "Referral", "Qualified")
+    assert (rahul.notes, rahul.tags) == ("Budget 60L", ["web-form"])
+    assert [note.text for note in Note.objects.filter(lead=rahul)] == ["Call after 6 pm"]
+    assert Lead.objects.get(phone_e164="+918041234567").name == "Kiran Rao"
+
+
+# --- Nightly export to a spreadsheet ----------------------------------------------------------
 
 
 @pytest.mark.parametrize("lang", ["python", "bash"])
@@ -96,8 +361,7 @@ def test_nightly_export_pages_until_has_more_is_false(server, lang):
     for index in range(503):  # two pages of 500
         make_lead(name=f"Lead {index}", created_at=noon - dt.timedelta(seconds=index))
     make_lead(name="today")  # not yesterday: not exported
-    (code,) = [c for t, lg, c in recipes() if t.startswith("Nightly") and lg == lang]
-    output = run(lang, code, env, cwd)
+    output = run(lang, recipe(EXPORT, lang), env, cwd)
     if lang == "python":
         lines = (cwd / f"leads-{yesterday}.csv").read_text().splitlines()
         assert len(lines) == 1 + 503

@@ -137,6 +137,13 @@ def test_all_means_no_filter(admin_api, param):
     assert names(admin_api.get(LEADS, {param: "all"})) == ["x"]
 
 
+@pytest.mark.parametrize("param", ["email", "phone"])
+def test_a_lookup_never_takes_all_for_every_lead(admin_api, old, param):
+    """`all` is "no filter" only for status, source, priority and assigned_to; a lookup by
+    email=all once listed every lead of any age."""
+    assert error_field(admin_api.get(LEADS, {param: "all"})) == param
+
+
 def test_all_is_lowercase_only(admin_api):
     assert error_field(admin_api.get(LEADS, {"status": "All"})) == "status"
 
