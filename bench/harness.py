@@ -118,6 +118,22 @@ class Server:
         ).stdout
         return [int(pid) for pid in out.split()]
 
+    def wait_idle(self, quiet: float = 0.3, limit: float = 60) -> float:
+        """Wait (up to `limit` seconds) until the workers have used no CPU for `quiet` seconds:
+        a sync worker finishes a request whose client wrk has dropped, and slow requests left
+        behind would run into the next measurement. Returns the seconds waited."""
+        started = time.monotonic()
+        last, still_since = -1, started
+        while time.monotonic() - started < limit:
+            ticks = sum(_proc_ticks(pid) for pid in self.worker_pids())
+            now = time.monotonic()
+            if ticks != last:
+                last, still_since = ticks, now
+            elif now - still_since >= quiet:
+                break
+            time.sleep(0.05)
+        return time.monotonic() - started
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
@@ -143,6 +159,7 @@ class WrkResult:
     statuses: dict[int, int]
     errors: dict[str, int]
     bytes: int
+    bad_bodies: int = 0  # 2xx responses whose body the Lua script rejected (bulk_leads.lua)
     raw: str = field(repr=False, default="")
 
     @property
@@ -153,10 +170,11 @@ class WrkResult:
         return self.latency_us[percentile] / 1000
 
     def unexpected(self, expected: int) -> int:
-        """Responses with another status than `expected`, plus socket errors and timeouts."""
+        """Responses with another status than `expected` or a body the script rejected, plus
+        socket errors and timeouts."""
         wrong = sum(n for status, n in self.statuses.items() if status != expected)
         socket = sum(self.errors[k] for k in ("connect", "read", "write", "timeout"))
-        return wrong + socket
+        return wrong + self.bad_bodies + socket
 
     def describe_statuses(self, expected: int) -> str:
         if not self.requests:
@@ -165,6 +183,8 @@ class WrkResult:
             return f"all {expected}"
         parts = [f"{n}×{s}" for s, n in sorted(self.statuses.items())]
         parts += [f"{n} {k} errors" for k, n in self.errors.items() if n and k != "status"]
+        if self.bad_bodies:
+            parts.append(f"{self.bad_bodies} with a wrong body")
         return "**" + ", ".join(parts) + "**"
 
 
@@ -223,6 +243,7 @@ def wrk(
         statuses={int(k): v for k, v in data["statuses"].items()},
         errors=data["errors"],
         bytes=data["bytes"],
+        bad_bodies=data.get("bad_bodies", 0),
         raw=done.stdout,
     )
 

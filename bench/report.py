@@ -8,9 +8,14 @@ from typing import Any
 LIST_VS_RAW_MIN = 0.50
 MERGE_RATIO_MAX = 1.3
 UI_P50_MAX_MS = 100.0
+LOOKUP_CPU_RATIO_MAX = 1.3  # phone lookup vs GET by id, CPU per request
+SEARCH_P50_MAX_MS = 50.0
+BULK_SPEEDUP_MIN = 5.0  # leads per second, bulk vs single creates
+CPU_GROUPS = ("app", "db", "redis")  # what a request costs the server side
 # Scenarios whose request is another scenario's, for the SQL column.
 QUERY_KEYS = {"list_probe": "list", "merge_probe": "merge", "merge_1k": "merge",
-              "merge_1k_probe": "merge"}  # fmt: skip
+              "merge_1k_probe": "merge", "lookup_phone_probe": "lookup_phone",
+              "lead_get_probe": "lead_get"}  # fmt: skip
 
 
 def _ms(value_us: float) -> str:
@@ -37,6 +42,44 @@ def _short(sql: str) -> str:
     return f"{verb} {target} {table.group(1)}{joined}{subquery}{for_update}".replace("  ", " ")
 
 
+def _slow_rows(outcomes: dict, plan) -> list[str]:
+    """A line on scenarios that run longer rounds at fewer connections (the bulk create)."""
+    lines = []
+    for o in outcomes.values():
+        s = o.scenario
+        if s.min_seconds > plan.seconds or s.drain:
+            seconds = max(plan.seconds, s.min_seconds)
+            lines.append(
+                f"- *{s.label}*: rounds of {seconds:g} s at {s.connections} connections (two per "
+                "worker); after each run the workers finish the requests wrk dropped before "
+                "anything else is measured."
+            )
+    return lines
+
+
+def _cpu_cell(ms: float | None) -> str:
+    return "–" if ms is None else f"{ms:.1f}"
+
+
+def _statements(statements: list[str]) -> str:
+    """The statements, short, with a block repeated back to back (a bulk request's per-lead
+    transaction) written once with its count: `100 × [BEGIN; …; COMMIT]`."""
+    short = [_short(sql) for sql in statements]
+    parts, i = [], 0
+    while i < len(short):
+        best_size, best_times = 1, 1
+        for size in range(1, (len(short) - i) // 2 + 1):
+            block, times = short[i : i + size], 1
+            while short[i + times * size : i + (times + 1) * size] == block:
+                times += 1
+            if times > 1 and size * times > best_size * best_times:
+                best_size, best_times = size, times
+        block = "; ".join(f"`{sql}`" for sql in short[i : i + best_size])
+        parts.append(block if best_times == 1 else f"{best_times} × [{block}]")
+        i += best_size * best_times
+    return "; ".join(parts)
+
+
 def _table(rows: list[list[str]], header: list[str], align: str) -> list[str]:
     lines = ["| " + " | ".join(header) + " |"]
     lines.append("|" + "|".join("---:" if a == "r" else ":---" for a in align) + "|")
@@ -44,11 +87,14 @@ def _table(rows: list[list[str]], header: list[str], align: str) -> list[str]:
     return lines
 
 
+def _cpu_ms(outcome) -> float:
+    """Server-side CPU per request: gunicorn workers + PostgreSQL + Redis, over all rounds."""
+    return sum(outcome.cpu_ms_per_request(g) or 0 for g in CPU_GROUPS)
+
+
 def _capacity(app, raw) -> str:
     """The same comparison from CPU cost per request, which other load barely moves."""
-    groups = ("app", "db", "redis")
-    app_ms = sum(app.cpu_ms_per_request(g) or 0 for g in groups)
-    raw_ms = sum(raw.cpu_ms_per_request(g) or 0 for g in groups)
+    app_ms, raw_ms = _cpu_ms(app), _cpu_ms(raw)
     if not app_ms or not raw_ms:
         return ""
     return (
@@ -57,7 +103,90 @@ def _capacity(app, raw) -> str:
     )
 
 
-def targets(outcomes: dict) -> list[tuple[str, str]]:
+def _lookup_target(outcomes: dict) -> tuple[str, str] | None:
+    """Phone lookup vs GET by id, by CPU per request (server + PostgreSQL + Redis) over all
+    rounds of the 1-connection probes: with the cores not contended, their ratio varied about
+    half as much from round to round as the 16-connection rows' (bench/README.md); the
+    16-connection ratio is quoted beside it."""
+    pairs = {
+        "one connection": (outcomes.get("lookup_phone_probe"), outcomes.get("lead_get_probe")),
+        "16 connections": (outcomes.get("lookup_phone"), outcomes.get("lead_get")),
+    }
+    ratios = {}
+    for name, (phone, by_id) in pairs.items():
+        if phone and by_id and phone.result and by_id.result and _cpu_ms(by_id):
+            ratios[name] = (_cpu_ms(phone) / _cpu_ms(by_id), _cpu_ms(phone), _cpu_ms(by_id))
+    if not ratios:
+        return None
+    measure = next(iter(ratios))
+    ratio, phone_ms, id_ms = ratios[measure]
+    other = ""
+    for name, (r, p_ms, i_ms) in ratios.items():
+        if name != measure:
+            other = f" At {name}: {r:.2f}× ({p_ms:.1f} vs {i_ms:.1f} ms)."
+    probe_phone, probe_id = pairs["one connection"]
+    latency = ""
+    if measure == "one connection":
+        latency = (
+            f" Server time p50 {_ms(probe_phone.result.latency_us['p50'])} vs "
+            f"{_ms(probe_id.result.latency_us['p50'])} ms."
+        )
+    return (
+        "PASS" if ratio <= LOOKUP_CPU_RATIO_MAX else "FAIL",
+        f"Looking a lead up by phone (`?phone=`, written 0 + national number) costs {ratio:.2f}× "
+        f"the CPU of `GET /api/v1/leads/{{id}}` ({phone_ms:.1f} vs {id_ms:.1f} ms per request: "
+        f"server + PostgreSQL + Redis, {measure}, all rounds); target ≤ "
+        f"{LOOKUP_CPU_RATIO_MAX}×.{latency}{other}",
+    )
+
+
+def _search_target(outcomes: dict, search: dict | None) -> tuple[str, str] | None:
+    probe = outcomes.get("search_probe")
+    if not probe or not probe.result or not search:
+        return None
+    p50 = probe.result.latency_us["p50"] / 1000
+    matches = ""
+    if search.get("matches") is not None and search.get("leads"):
+        share = search["matches"] / search["leads"]
+        matches = f", matching {search['matches']:,} of {search['leads']:,} leads ({share:.1%})"
+    return (
+        "PASS" if p50 < SEARCH_P50_MAX_MS else "FAIL",
+        f"Text search `?q={search['query']}`{matches}: server time p50 is {p50:.1f} ms (one "
+        f"connection; p95 {_ms(probe.result.latency_us['p95'])} ms); target < "
+        f"{SEARCH_P50_MAX_MS:.0f} ms.",
+    )
+
+
+def _bulk_target(outcomes: dict) -> tuple[str, str] | None:
+    bulk, single = outcomes.get("bulk"), outcomes.get("create")
+    if not (bulk and single and bulk.result and single.result):
+        return None
+    size = bulk.scenario.items
+    bulk_lps, single_lps = bulk.result.rps * size, single.result.rps
+    if not single_lps:
+        return None
+    speedup = bulk_lps / single_lps
+    by_cpu = ""
+    bulk_ms, single_ms = _cpu_ms(bulk) / size, _cpu_ms(single)
+    if bulk_ms and single_ms:
+        by_cpu = (
+            f" By CPU per lead (server + PostgreSQL + Redis: {bulk_ms:.2f} vs {single_ms:.2f} ms) "
+            f"the speed-up would be {single_ms / bulk_ms:.1f}× on an otherwise idle machine."
+        )
+    return (
+        "PASS" if speedup >= BULK_SPEEDUP_MIN else "FAIL",
+        f"Bulk create ({size} leads a request) makes {bulk_lps:,.0f} leads/s, {speedup:.1f}× "
+        f"the {single_lps:,.0f} leads/s of single creates (best rounds, same run); target ≥ "
+        f"{BULK_SPEEDUP_MIN:g}×.{by_cpu}",
+    )
+
+
+def _silent(outcome) -> bool:
+    """Rounds ran but not one response came back (requests slower than the round)."""
+    return bool(outcome.rounds) and not any(r.result.requests for r in outcome.rounds)
+
+
+def targets(outcomes: dict, search: dict | None = None) -> list[tuple[str, str]]:
     """(verdict, sentence) for each target."""
     found = []
 
@@ -100,12 +229,17 @@ def targets(outcomes: dict) -> list[tuple[str, str]]:
             f"{page} page server time p50 is {p50:.1f} ms (one connection); "
             f"target < {UI_P50_MAX_MS:.0f} ms.",
         ))  # fmt: skip
+    for target in (_lookup_target(outcomes), _search_target(outcomes, search),
+                   _bulk_target(outcomes)):  # fmt: skip
+        if target is not None:
+            found.append(target)
     bad = [f"{o.scenario.label} ({o.describe_statuses()})" for o in outcomes.values()
-           if o.unexpected()]  # fmt: skip
+           if o.unexpected() or _silent(o)]  # fmt: skip
     found.append((
         "FAIL" if bad else "PASS",
         ("Unexpected responses in: " + "; ".join(bad)) if bad else
-        "Every response of every scenario had the expected status (no non-2xx, no socket errors).",
+        "Every response of every scenario had the expected status (no non-2xx, no socket errors)"
+        + (", and every bulk response created all its leads." if "bulk" in outcomes else "."),
     ))  # fmt: skip
     return found
 
@@ -142,6 +276,7 @@ def render(ctx: dict[str, Any]) -> str:
         f'"1 connection" rows are latency probes ({plan.probe_seconds:g} s rounds, one request '
         "at a time): their latency is the server time of one request. *Responses* covers every "
         "round.",
+        *_slow_rows(outcomes, plan),
         "- *Other load* is the CPU (in cores, of 2) that processes other than the bench's used "
         "during the shown round (another engineer's tests): above ~0.3 the row is noisy.",
         "",
@@ -156,13 +291,16 @@ def render(ctx: dict[str, Any]) -> str:
             rows.append([s.label, f"`{s.request}`", conns, "–", "–", "–", "–", "–",
                          outcome.note, "–"])  # fmt: skip
             continue
-        rounds = " / ".join(f"{x.result.rps:.0f}" for x in outcome.rounds)
+        rounds = " / ".join(
+            f"{x.result.rps:.0f}" if x.result.rps >= 10 else f"{x.result.rps:.1f}"
+            for x in outcome.rounds
+        )
         app_ms, db_ms = outcome.cpu_ms_per_request("app"), outcome.cpu_ms_per_request("db")
         sql = ctx["queries"].get(QUERY_KEYS.get(s.key, s.key))
         rows.append([
             s.label, f"`{s.request}`", conns, f"{r.rps:,.1f}", _ms(r.latency_us["p50"]),
             _ms(r.latency_us["p95"]), _ms(r.latency_us["p99"]), rounds,
-            f"{app_ms:.1f}", f"{db_ms:.1f}", str(len(sql)) if sql is not None else "–",
+            _cpu_cell(app_ms), _cpu_cell(db_ms), str(len(sql)) if sql is not None else "–",
             outcome.describe_statuses(), f"{outcome.foreign_cores:.2f}",
         ])  # fmt: skip
     header = ["Scenario", "Request", "Conn.", "req/s", "p50 ms", "p95 ms", "p99 ms",
@@ -178,7 +316,8 @@ def render(ctx: dict[str, Any]) -> str:
         "limit's commands (django-ratelimit: an add, then an increment).",
     ]
     lines += ["", "## Targets", ""]
-    lines += [f"- **{verdict}** {sentence}" for verdict, sentence in targets(outcomes)]
+    found = targets(outcomes, ctx.get("search"))
+    lines += [f"- **{verdict}** {sentence}" for verdict, sentence in found]
     if ctx["sweep"]:
         lines += ["", "## Worker configurations (list leads)", ""]
         lines += [
@@ -224,8 +363,7 @@ def render(ctx: dict[str, Any]) -> str:
         lines += ["", "## SQL per request", ""]
         for key, statements in ctx["queries"].items():
             label = ctx["outcomes"][key].scenario.request if key in ctx["outcomes"] else key
-            shown = "; ".join(f"`{_short(sql)}`" for sql in statements)
-            lines.append(f"- `{label}` ({len(statements)}): {shown}")
+            lines.append(f"- `{label}` ({len(statements)}): {_statements(statements)}")
     if ctx["notes"]:
         lines += ["", "## Notes", ""] + [f"- {note}" for note in ctx["notes"]]
     lines += [
@@ -236,6 +374,18 @@ def render(ctx: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _items_json(outcome) -> dict:
+    """Leads per request and per second, for a scenario that sends several a request."""
+    size = outcome.scenario.items
+    if size == 1:
+        return {}
+    return {"leads_per_request": size, "leads_per_second": round(outcome.result.rps * size, 1)}
 
 
 def as_json(ctx: dict[str, Any]) -> dict:
@@ -251,16 +401,19 @@ def as_json(ctx: dict[str, Any]) -> dict:
                 "rps": round(o.result.rps, 1),
                 "rounds_rps": [round(r.result.rps, 1) for r in o.rounds],
                 "cpu_ms_per_request": {
-                    g: round(o.cpu_ms_per_request(g), 2) for g in ("app", "db", "redis", "client")
+                    g: _round(o.cpu_ms_per_request(g), 2) for g in ("app", "db", "redis", "client")
                 },
                 "latency_ms": {k: round(v / 1000, 2) for k, v in o.result.latency_us.items()},
                 "requests": o.result.requests,
                 "unexpected_responses": o.unexpected(),
                 "other_load_cores": round(o.foreign_cores, 2),
+                **_items_json(o),
             }
             for key, o in ctx["outcomes"].items()
         },
-        "targets": [{"verdict": v, "text": t} for v, t in targets(ctx["outcomes"])],
+        "targets": [
+            {"verdict": v, "text": t} for v, t in targets(ctx["outcomes"], ctx.get("search"))
+        ],
         "profiles": {
             key: [
                 {"stage": n, "pct": round(p, 1), "blocked_pct": round(b)}

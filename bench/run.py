@@ -23,6 +23,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,6 +39,13 @@ from bench.harness import RESULTS, CpuMeter, Server, WrkResult  # noqa: E402
 APP = "config.wsgi:application"
 RAW_APP = "bench.raw_app:application"
 PORTS = {"app": 8801, "raw": 8802, "small": 8803}
+READ_SCRIPTS = ("get.lua", "lookup_lead.lua")
+FRESH_PHONE_SCRIPTS = ("create_lead.lua", "bulk_leads.lua")  # get a new phone range per wrk run
+BULK_SIZE = 100  # leads per POST /api/v1/leads/bulk (bulk_leads.lua's BATCH)
+BULK_SECONDS = 10  # at least, per round: a 100-lead request takes ~0.5 s of a worker
+# The text search the q probe sends: the start of the first name Priya (one in 60 leads; their
+# emails start with it too), as someone typing a name would.
+SEARCH_QUERY = "priy"
 
 
 @dataclass
@@ -85,10 +93,17 @@ class Scenario:
     script_args: tuple[str, ...] = ()
     auth: str = "key"  # key | none | session | small
     connections: int | None = None  # None: the plan's; 1 for latency probes
+    items: int = 1  # leads per request (the bulk create's 100)
+    check: str = ""  # what the Lua script checks in every body, for the Responses column
+    last: bool = False  # runs after the round's other writes (so many inserts weigh on none)
+    # Slow requests: rounds of at least `min_seconds`, and after each wrk run the server is
+    # left to finish the requests wrk dropped, outside any measurement.
+    min_seconds: float = 0
+    drain: bool = False
 
     @property
     def writes(self) -> bool:
-        return self.script != "get.lua"
+        return self.script not in READ_SCRIPTS
 
 
 @dataclass
@@ -141,11 +156,15 @@ class Outcome:
         merged = WrkResult(0, 0, {}, {}, errors, 0)
         for r in self.rounds:
             merged.requests += r.result.requests
+            merged.bad_bodies += r.result.bad_bodies
             for status, n in r.result.statuses.items():
                 merged.statuses[status] = merged.statuses.get(status, 0) + n
             for k, n in r.result.errors.items():
                 merged.errors[k] += n
-        return merged.describe_statuses(self.scenario.expected)
+        described = merged.describe_statuses(self.scenario.expected)
+        if self.scenario.check and not merged.unexpected(self.scenario.expected):
+            described += f" ({self.scenario.check})"
+        return described
 
 
 def say(message: str) -> None:
@@ -183,11 +202,13 @@ def new_api_key(dbname: str) -> str:
 
 
 def write_data_files(dbname: str, heavy_lead_id: str) -> dict[str, Path]:
-    """Merge targets (phone, name) and call targets (lead id) for the Lua scripts: 1,000
-    existing leads, the 200-call lead excluded, in a fixed pseudo-random order."""
+    """Merge targets (phone, name), call targets (lead id) and lookup targets (lead id, phone)
+    for the Lua scripts: 1,000 existing leads, the 200-call lead excluded, in a fixed
+    pseudo-random order."""
     files = {
         "merge": RESULTS / f"merge-targets-{dbname}.raw",
         "calls": RESULTS / f"call-targets-{dbname}.raw",
+        "lookups": RESULTS / f"lookup-targets-{dbname}.raw",
     }
     with psycopg.connect(seed.dsn(dbname)) as conn:
         rows = conn.execute(
@@ -197,14 +218,35 @@ def write_data_files(dbname: str, heavy_lead_id: str) -> dict[str, Path]:
         ).fetchall()
     files["merge"].write_text("".join(f"{phone}\t{name}\n" for _, phone, name in rows))
     files["calls"].write_text("".join(f"{lead_id}\n" for lead_id, _, _ in rows))
+    files["lookups"].write_text("".join(f"{lead_id}\t{phone}\n" for lead_id, phone, _ in rows))
     return files
 
 
-def count_queries(server: Server, key: str, files: dict) -> dict[str, list[str]]:
-    """The SQL each API scenario's request runs (in-process, Django's test client)."""
+def typed_phone(e164: str) -> str:
+    """An Indian number as people write it, URL-encoded: +919876543210 → 098765%2043210
+    (what lookup_lead.lua sends)."""
+    national = e164.removeprefix("+91")
+    return quote(f"0{national[:5]} {national[5:]}")
+
+
+def bulk_body(serial: int) -> dict:
+    """A bulk create of BULK_SIZE new leads (as bulk_leads.lua makes them), phones from
+    +916 followed by `serial`."""
+    leads = [
+        {"name": f"Bench SQL {serial + i}", "phone": f"+916{serial + i:09d}",
+         "email": f"bench.sql.{serial + i}@example.com", "source": "Website",
+         "tags": ["bench", "backlog"], "deal_value": 25000}
+        for i in range(BULK_SIZE)
+    ]  # fmt: skip
+    return {"leads": leads}
+
+
+def count_queries(server: Server, key: str, files: dict) -> tuple[dict[str, list[str]], list]:
+    """The SQL each API scenario's request runs (in-process, Django's test client), and notes
+    on requests that did not answer as their scenario expects."""
     phone, name = files["merge"].read_text().splitlines()[0].split("\t")
     lead_id = files["calls"].read_text().splitlines()[0]
-    serial = random.randrange(10**8)
+    serial = random.randrange(10**8 - 10**6)
     specs = {
         "list": {"method": "GET", "path": "/api/v1/leads"},
         "list_filtered": {"method": "GET", "path": "/api/v1/leads?status=New&source=IVR"},
@@ -220,7 +262,14 @@ def count_queries(server: Server, key: str, files: dict) -> dict[str, list[str]]
         "log_call": {"method": "POST", "path": "/api/v1/call-logs", "bodies": [
             {"lead_id": lead_id, "call_type": "Inbound", "duration_seconds": 42}
         ] * 2},
+        "lookup_phone": {"method": "GET", "path": f"/api/v1/leads?phone={typed_phone(phone)}"},
+        "lead_get": {"method": "GET", "path": f"/api/v1/leads/{lead_id}"},
+        "search_probe": {"method": "GET", "path": f"/api/v1/leads?q={SEARCH_QUERY}"},
+        "bulk": {"method": "POST", "path": "/api/v1/leads/bulk", "bodies": [
+            bulk_body(serial + 1000), bulk_body(serial + 1000 + BULK_SIZE)
+        ]},
     }  # fmt: skip
+    expected = {"create": 201, "log_call": 201}
     done = subprocess.run(
         [sys.executable, "bench/sqlcheck.py", key], input=json.dumps(list(specs.values())),
         cwd=ROOT, env=server.env, capture_output=True, text=True,
@@ -228,7 +277,41 @@ def count_queries(server: Server, key: str, files: dict) -> dict[str, list[str]]
     if done.returncode != 0:
         raise RuntimeError(f"bench/sqlcheck.py failed:\n{done.stderr[-2000:]}")
     answers = json.loads(done.stdout.strip().splitlines()[-1])
-    return {key_: answer["normalized"] for key_, answer in zip(specs, answers, strict=True)}
+    notes = [
+        f"SQL count: `{specs[key_]['method']} {specs[key_]['path']}` answered "
+        f"{answer['status']}, not {expected.get(key_, 200)}; its count is not the scenario's."
+        for key_, answer in zip(specs, answers, strict=True)
+        if answer["status"] != expected.get(key_, 200)
+    ]
+    queries = {key_: answer["normalized"] for key_, answer in zip(specs, answers, strict=True)}
+    return queries, notes
+
+
+def check_lookups(app: Server, key: str, files: dict) -> tuple[int | None, list[str]]:
+    """The lookup scenarios must find what they ask for: the phone, written as lookup_lead.lua
+    writes it, finds exactly its lead (checked on a few of them); and how many leads the q
+    probe's search matches (the share shown in its target)."""
+    headers = {"Authorization": f"Bearer {key}"}
+    notes = []
+    for line in files["lookups"].read_text().splitlines()[:5]:
+        lead_id, phone = line.split("\t")
+        url = f"{app.base_url}/api/v1/leads?phone={typed_phone(phone)}"
+        found = requests.get(url, headers=headers, timeout=30)
+        ids = [lead["id"] for lead in found.json().get("data", [])] if found.ok else []
+        if ids != [lead_id]:
+            notes.append(
+                f"`GET /api/v1/leads?phone={typed_phone(phone)}` ({phone}) answered "
+                f"{found.status_code} with {ids} instead of lead {lead_id}: the lookup scenarios "
+                "do not measure a lookup that finds the lead."
+            )
+            break
+    found = requests.get(
+        f"{app.base_url}/api/v1/leads?q={SEARCH_QUERY}&limit=1", headers=headers, timeout=60
+    )
+    total = found.json()["pagination"]["total"] if found.ok else None
+    if total is None:
+        notes.append(f"`GET /api/v1/leads?q={SEARCH_QUERY}` answered {found.status_code}.")
+    return total, notes
 
 
 def check_raw_baseline(app: Server, raw: Server, key: str, app_sql: list[str]) -> list[str]:
@@ -324,7 +407,7 @@ class Runner:
     def _wrk(self, scenario: Scenario, seconds: float, label: str) -> WrkResult:
         connections = scenario.connections or self.plan.connections
         args = scenario.script_args
-        if scenario.script == "create_lead.lua":  # a fresh phone range for every wrk run
+        if scenario.script in FRESH_PHONE_SCRIPTS:  # a fresh phone range for every wrk run
             self.nonce = (self.nonce + 1) % 1000
             args = (str(self.nonce),)
         return harness.wrk(
@@ -332,6 +415,13 @@ class Runner:
             script_args=args, seconds=seconds, threads=min(self.plan.threads, connections),
             connections=connections, headers=self.headers.get(scenario.auth), label=label,
         )  # fmt: skip
+
+    def drain(self, scenario: Scenario) -> None:
+        """Let the server finish what wrk left in flight (a dropped request still runs to its
+        end in a sync worker): with 100-lead requests that is seconds of work, which would
+        otherwise land in the next measurement, or after the round's cleanup."""
+        if scenario.drain:
+            self.servers[scenario.server].wait_idle()
 
     def wait_for_quiet(self) -> None:
         if self.plan.quiet_wait and self.quiet_left > 0:
@@ -343,10 +433,13 @@ class Runner:
         self.wait_for_quiet()
         if round_ == 0 and self.plan.warmup:
             self._wrk(scenario, self.plan.warmup, f"{scenario.key} warm-up")
+            self.drain(scenario)
         if seconds is None:
             seconds = self.plan.probe_seconds if outcome.probe else self.plan.seconds
+            seconds = max(seconds, scenario.min_seconds)
         with CpuMeter(list(self.servers.values())) as meter:
             result = self._wrk(scenario, seconds, f"{scenario.key} round {round_ + 1}")
+        self.drain(scenario)
         outcome.rounds.append(Round(result, meter.foreign_cores, meter.cpu_seconds))
         flag = "" if result.unexpected(scenario.expected) == 0 else "  <-- UNEXPECTED RESPONSES"
         app_ms = 1000 * meter.cpu_seconds["app"] / max(1, result.requests)
@@ -360,7 +453,7 @@ class Runner:
 
     def run_all(self, outcomes: list[Outcome], reset=None) -> None:
         """Reads first, then writes, then `reset()`: every round starts from the same data."""
-        ordered = sorted(outcomes, key=lambda o: o.scenario.writes)
+        ordered = sorted(outcomes, key=lambda o: (o.scenario.writes, o.scenario.last))
         for round_ in range(self.plan.rounds):
             say(f"round {round_ + 1} of {self.plan.rounds}")
             round_started = dt.datetime.now(dt.UTC)
@@ -422,7 +515,9 @@ def profile_scenario(runner: Runner, scenario: Scenario) -> profiling.Profile:
     return profiling.summarize(wall_raw, cpu_raw)
 
 
-def build_scenarios(files: dict, small_files: dict, heavy: str) -> list[Scenario]:
+def build_scenarios(files: dict, small_files: dict, heavy: str, processes: int) -> list[Scenario]:
+    lookups = str(files["lookups"])
+    phone_request = "GET /api/v1/leads?phone=0XXXXX%20XXXXX (1,000 leads in turn, 0 + national)"
     return [
         Scenario("floor", "framework floor (bare Django view)", "GET /bench/floor",
                  "/bench/floor", 200, auth="none"),
@@ -433,8 +528,18 @@ def build_scenarios(files: dict, small_files: dict, heavy: str) -> list[Scenario
                  "/api/v1/leads?status=New&source=IVR", 200),
         Scenario("list_500", "list leads limit=500", "GET /api/v1/leads?limit=500",
                  "/api/v1/leads?limit=500", 200),
+        Scenario("lookup_phone", "look a lead up by phone", phone_request, "/api/v1/leads", 200,
+                 script="lookup_lead.lua", script_args=("phone", lookups)),
+        Scenario("lead_get", "get a lead", "GET /api/v1/leads/{id} (1,000 leads in turn)",
+                 "/api/v1/leads", 200, script="lookup_lead.lua", script_args=("id", lookups)),
         Scenario("create", "create lead", "POST /api/v1/leads (new phone)", "/api/v1/leads", 201,
                  script="create_lead.lua"),
+        # Two requests per worker keep every worker busy; 16 would queue for seconds.
+        Scenario("bulk", f"bulk create, {BULK_SIZE} leads a request",
+                 f"POST /api/v1/leads/bulk ({BULK_SIZE} new phones)", "/api/v1/leads/bulk", 200,
+                 script="bulk_leads.lua", connections=2 * processes, items=BULK_SIZE,
+                 check=f"{BULK_SIZE} created each", last=True, min_seconds=BULK_SECONDS,
+                 drain=True),
         Scenario("merge", "merge lead", "POST /api/v1/leads (existing phone)", "/api/v1/leads",
                  200, script="merge_lead.lua", script_args=(str(files["merge"]),)),
         Scenario("merge_1k", "merge lead @1k leads", "POST /api/v1/leads (existing phone)",
@@ -448,6 +553,15 @@ def build_scenarios(files: dict, small_files: dict, heavy: str) -> list[Scenario
                  "/api/v1/leads", 200, server="raw", auth="none", connections=1),
         Scenario("list_probe", "list leads, 1 connection", "GET /api/v1/leads", "/api/v1/leads",
                  200, connections=1),
+        Scenario("lookup_phone_probe", "look a lead up by phone, 1 connection", phone_request,
+                 "/api/v1/leads", 200, script="lookup_lead.lua", script_args=("phone", lookups),
+                 connections=1),
+        Scenario("lead_get_probe", "get a lead, 1 connection",
+                 "GET /api/v1/leads/{id} (1,000 leads in turn)", "/api/v1/leads", 200,
+                 script="lookup_lead.lua", script_args=("id", lookups), connections=1),
+        Scenario("search_probe", f"search q={SEARCH_QUERY}, 1 connection",
+                 f"GET /api/v1/leads?q={SEARCH_QUERY} (as in Priya)",
+                 f"/api/v1/leads?q={SEARCH_QUERY}", 200, connections=1),
         Scenario("merge_probe", "merge lead, 1 connection", "POST /api/v1/leads (existing phone)",
                  "/api/v1/leads", 200, script="merge_lead.lua",
                  script_args=(str(files["merge"]),), connections=1),
@@ -523,6 +637,7 @@ def main() -> None:
     outcomes: dict[str, Outcome] = {}
     sweep_rows: list[tuple[str, Outcome]] = []
     queries: dict[str, list[str]] = {}
+    search_matches: int | None = None
     profiles: dict[str, profiling.Profile] = {}
     notes: list[str] = []
     servers: dict[str, Server] = {}
@@ -545,12 +660,20 @@ def main() -> None:
         servers["app"].start()
         servers["raw"].start(ready_path="/api/v1/leads")
         servers["small"].start()
-        queries = count_queries(servers["app"], key, files)
+        queries, sql_notes = count_queries(servers["app"], key, files)
+        notes += sql_notes
         notes += check_raw_baseline(servers["app"], servers["raw"], key, queries["list"])
+        search_matches, lookup_notes = check_lookups(servers["app"], key, files)
+        notes += lookup_notes
+        # The SQL count wrote leads (create, bulk) and events: round 1 starts without them.
+        for dbname, info in data.items():
+            seed.cleanup_after_run(dbname, added_since(info, started))
+            with psycopg.connect(seed.dsn(dbname), autocommit=True) as conn:
+                seed.vacuum_analyze(conn)
         session = login(servers["app"].base_url)
         headers["session"] = {"Cookie": f"sessionid={session}"} if session else None
         missing = ui_availability(servers["app"].base_url, session, args.db, heavy)
-        scenarios = build_scenarios(files, small_files, heavy)
+        scenarios = build_scenarios(files, small_files, heavy, config.processes)
         for scenario in scenarios:
             outcomes[scenario.key] = Outcome(scenario)
             if scenario.key.startswith("ui_") and (why := missing.get(scenario.key[3:])):
@@ -575,9 +698,7 @@ def main() -> None:
         for server in servers.values():
             server.stop()
         for dbname, info in data.items():
-            # Rows the scenarios added; a data set seeded during this run ends at seeded_at.
-            seeded = dt.datetime.fromisoformat(info.seeded_at) + dt.timedelta(seconds=1)
-            seed.cleanup_after_run(dbname, max(started, seeded))
+            seed.cleanup_after_run(dbname, added_since(info, started))
 
     context = {
         "args": sys.argv[1:],
@@ -592,6 +713,7 @@ def main() -> None:
         "profiles": profiles,
         "notes": notes,
         "queries": queries,
+        "search": {"query": SEARCH_QUERY, "matches": search_matches, "leads": args.leads},
         "versions": versions(),
     }
     text = report.render(context)
@@ -600,6 +722,13 @@ def main() -> None:
     print()
     print(text)
     say(f"wrote {RESULTS / 'latest.md'} (raw output: {RESULTS}/*.raw)")
+
+
+def added_since(info: seed.SeedInfo, started: dt.datetime) -> dt.datetime:
+    """Where the rows this run added begin: a data set seeded during the run ends at
+    seeded_at."""
+    seeded = dt.datetime.fromisoformat(info.seeded_at) + dt.timedelta(seconds=1)
+    return max(started, seeded)
 
 
 def versions() -> dict[str, str]:
