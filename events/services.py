@@ -64,22 +64,53 @@ def record_event(
         # Outside a transaction the change and its event could be committed one without the
         # other: a service that forgets its atomic block is a bug, caught here.
         raise RuntimeError("record_event must run inside the transaction that makes the change.")
-    user, api_key = actor.user, actor.api_key
-    return Event.objects.create(
+    return record_events(
+        actor=actor,
         verb=verb,
-        subject_type=getattr(subject, "EVENT_SUBJECT", subject._meta.model_name),
-        subject_id=str(subject.pk),
-        subject_repr=str(subject)[:200],
-        lead_id=lead_id,
-        changes=changes or {},
-        snapshot=snapshot,
-        channel=actor.channel,
-        actor=user,
-        actor_email=user.email if user is not None else "",
-        api_key=api_key,
-        api_key_label=str(api_key)[:200] if api_key is not None else "",
-        ip=actor.ip,
-    )
+        subjects=[subject],
+        changes=[changes or {}],
+        lead_ids=[lead_id],
+        snapshots=[snapshot],
+    )[0]
+
+
+def record_events(
+    *,
+    actor: Actor,
+    verb: Verb,
+    subjects: list[models.Model],
+    changes: list[dict[str, list]],
+    lead_ids: list[uuid.UUID | None],
+    snapshots: list[dict | None],
+) -> list[Event]:
+    """record_event for several subjects changed the same way in one transaction (a bulk
+    create), written in one statement."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("record_event must run inside the transaction that makes the change.")
+    user, api_key = actor.user, actor.api_key
+    rows = [
+        dict(
+            verb=verb,
+            subject_type=getattr(subject, "EVENT_SUBJECT", subject._meta.model_name),
+            subject_id=str(subject.pk),
+            subject_repr=str(subject)[:200],
+            lead_id=lead_id,
+            changes=subject_changes,
+            snapshot=snapshot,
+            channel=actor.channel,
+            actor=user,
+            actor_email=user.email if user is not None else "",
+            api_key=api_key,
+            api_key_label=str(api_key)[:200] if api_key is not None else "",
+            ip=actor.ip,
+        )
+        for subject, subject_changes, lead_id, snapshot in zip(
+            subjects, changes, lead_ids, snapshots, strict=True
+        )
+    ]
+    if len(rows) == 1:
+        return [Event.objects.create(**rows[0])]
+    return Event.objects.bulk_create([Event(**row) for row in rows])
 
 
 def plain(value: Any) -> Any:

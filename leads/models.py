@@ -105,6 +105,16 @@ class Lead(models.Model):
     def save(self, *args, **kwargs):
         # Every write goes through leads.services, which validates with leads.rules first;
         # the keys are derived here so that no save, whatever its path, can skip them.
+        self.derive()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"], "phone_e164", "email_key", "search_text", "tag_keys",
+            }  # fmt: skip
+        super().save(*args, **kwargs)
+
+    def derive(self) -> None:
+        """Set the dedup keys and lookup columns from the lead's fields (save does it; a bulk
+        insert, which skips save, calls it itself)."""
         self.phone_e164 = normalize_phone(self.phone) if self.phone else None
         self.email_key = normalize_email(self.email) if self.email else None
         self.search_text = search_text(
@@ -115,11 +125,6 @@ class Lead(models.Model):
             phone_e164=self.phone_e164,
         )
         self.tag_keys = tag_keys(self.tags)
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {
-                *kwargs["update_fields"], "phone_e164", "email_key", "search_text", "tag_keys",
-            }  # fmt: skip
-        super().save(*args, **kwargs)
 
 
 class Note(models.Model):

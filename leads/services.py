@@ -3,6 +3,7 @@ deletion. The API, the pages, the Django admin and the commands all call these, 
 disagree; each change is recorded as one event in its own transaction."""
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -12,7 +13,7 @@ from django.db.models import Q
 
 from core.errors import Conflict, Forbidden, NotFound, ServiceError
 from events.models import Verb
-from events.services import Actor, diff, record_event
+from events.services import Actor, diff, record_event, record_events
 
 from .models import Lead, Note
 from .representation import lead_to_api
@@ -124,6 +125,92 @@ def _create_or(actor: Actor, fields: dict[str, Any], *, merge: MergePolicy | Non
                 raise
             logger.info("a lead create lost a race on phone/email; retrying")
     raise AssertionError("unreachable")
+
+
+def lead_upsert_many(
+    *, actor: Actor, items: dict[int, dict[str, Any]], merge: MergePolicy = MergePolicy.UPDATE
+) -> dict[int, UpsertResult | ServiceError]:
+    """lead_upsert for each item, in order, each on its own: a refused item is answered with
+    its error and does not undo the others, and a later item matching an earlier one merges
+    into it. The items that match nothing (no lead, no other item) are new leads whatever the
+    order; they are written together, in one transaction of a few statements, which is what
+    makes a bulk import fast. Should the database refuse that write (a lead with one of those
+    phones or emails was created meanwhile), each of them goes on its own like the rest."""
+    results: dict[int, UpsertResult | ServiceError] = {}
+    prepared: dict[int, dict[str, Any]] = {}
+    for index, fields in items.items():
+        try:
+            cleaned = clean_lead_fields(fields)
+            check_contact(cleaned.get("phone"), cleaned.get("email"))
+            _check_assignment(actor, cleaned)
+        except ServiceError as exc:
+            results[index] = exc
+        else:
+            prepared[index] = cleaned
+    fresh = _unmatched(prepared)
+    if fresh:
+        try:
+            with transaction.atomic():
+                leads = _create_many(actor, [prepared[index] for index in fresh])
+        except IntegrityError:
+            fresh = []
+        else:
+            for index, lead in zip(fresh, leads, strict=True):
+                results[index] = UpsertResult(lead, created=True)
+    for index in sorted(set(prepared) - set(fresh)):
+        try:
+            results[index] = _create_or(actor, items[index], merge=merge)
+        except ServiceError as exc:
+            results[index] = exc
+    return results
+
+
+def _unmatched(prepared: dict[int, dict[str, Any]]) -> list[int]:
+    """The items whose phone and email no lead has and no other item shares."""
+    keys = {
+        index: (
+            normalize_phone(fields["phone"]) if fields.get("phone") else None,
+            normalize_email(fields["email"]) if fields.get("email") else None,
+        )
+        for index, fields in prepared.items()
+    }
+    phones = Counter(phone for phone, _ in keys.values() if phone)
+    emails = Counter(email for _, email in keys.values() if email)
+    taken = Lead.objects.filter(Q(phone_e164__in=phones) | Q(email_key__in=emails))
+    taken_phones, taken_emails = set(), set()
+    for phone, email in taken.values_list("phone_e164", "email_key"):
+        taken_phones.add(phone)
+        taken_emails.add(email)
+    return [
+        index
+        for index, (phone, email) in keys.items()
+        if (not phone or (phones[phone] == 1 and phone not in taken_phones))
+        and (not email or (emails[email] == 1 and email not in taken_emails))
+    ]
+
+
+def _create_many(actor: Actor, fields_list: list[dict[str, Any]]) -> list[Lead]:
+    """_create for leads that match nothing, in three statements: leads, events (and the
+    savepoint)."""
+    leads = []
+    for fields in fields_list:
+        values = dict(fields)
+        if not actor.is_admin:
+            values["assigned_to"] = actor.user
+        lead = Lead(**values)
+        lead.derive()
+        leads.append(lead)
+    Lead.objects.bulk_create(leads)
+    snapshots = [lead_to_api(lead) for lead in leads]
+    record_events(
+        actor=actor,
+        verb=Verb.LEAD_CREATED,
+        subjects=leads,
+        changes=[diff({}, {name: snap[name] for name in EDITABLE_FIELDS}) for snap in snapshots],
+        lead_ids=[lead.pk for lead in leads],
+        snapshots=snapshots,
+    )
+    return leads
 
 
 def _check_assignment(actor: Actor, fields: dict[str, Any]) -> None:

@@ -254,9 +254,10 @@ MERGE_PARAMETER = OpenApiParameter(
         summary="Create or merge up to 100 leads",
         description=(
             '`{"leads": [...]}` with 1 to 100 bodies, each as `POST /api/v1/leads` takes it; '
-            "`merge` applies to every one. Each is created or merged in its own transaction, in "
-            "order (one refused lead does not undo the others; a later lead matching an earlier "
-            "one merges into it). Answers **200** with one result per lead, in input order: "
+            "`merge` applies to every one. Each is created or merged on its own, in order (one "
+            "refused lead does not undo the others; a later lead matching an earlier one merges "
+            "into it); new leads that match nothing are written together, in one transaction. "
+            "Answers **200** with one result per lead, in input order: "
             "`status` 201 (created), 200 (merged) or the error's, with `data` or `error`, and a "
             "`summary`. Counts as one request against the rate limit; the body may be up to "
             "1 MiB."

@@ -105,3 +105,47 @@ def test_parallel_deletes_of_one_lead_succeed_once(live_server, admin_key):
         statuses = sorted(r.status_code for r in pool.map(delete, range(6)))
     assert statuses == [200, 404, 404, 404, 404, 404]
     assert Event.objects.filter(verb="lead.deleted", subject_id=str(lead.pk)).count() == 1
+
+
+def test_a_lead_created_while_a_bulk_import_runs_is_merged_not_lost(transactional_db, admin_user):
+    """A bulk import writes its new leads together. When another request creates one of
+    those phones between the import's check and its write, the database refuses the
+    import's write; the import then goes lead by lead: that item merges into the lead just
+    created (200) and every other item is still created."""
+    from django.db import connection, transaction
+
+    from events.models import Channel
+    from events.services import Actor
+    from leads.services import MergePolicy, lead_upsert, lead_upsert_many
+
+    actor = Actor(user=admin_user, channel=Channel.API)
+    inserted, release = threading.Event(), threading.Event()
+
+    def meanwhile():
+        try:
+            with transaction.atomic():
+                lead_upsert(actor=actor, fields={"name": "Meanwhile", "phone": "+919800000002"})
+                inserted.set()
+                release.wait(10)  # holds its insert until the import is writing
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=meanwhile)
+    other.start()
+    assert inserted.wait(10)
+    items = {
+        index: {"name": f"Import {index}", "phone": f"+91980000000{index}"} for index in range(1, 4)
+    }
+    threading.Timer(1.0, release.set).start()  # the import is blocked on the insert by then
+    results = lead_upsert_many(actor=actor, items=items, merge=MergePolicy.UPDATE)
+    other.join()
+
+    assert {index: result.created for index, result in results.items()} == {
+        1: True,
+        2: False,
+        3: True,
+    }
+    assert Lead.objects.count() == 3
+    assert Lead.objects.get(phone_e164="+919800000002").name == "Import 2"  # merged (update)
+    assert Event.objects.filter(verb="lead.created").count() == 3
+    assert Event.objects.filter(verb="lead.merged").count() == 1
