@@ -44,6 +44,11 @@ INSTALLED_APPS = [
     "leads",
     "calls",
     "events",
+    # Before django_tasks_db: its db_worker command is replaced by webhooks' own.
+    "webhooks",
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
     "api",
     "ui",
 ]
@@ -299,6 +304,45 @@ SPECTACULAR_SETTINGS = {
         "api.schema.add_idempotency",
     ],
 }
+
+# --- Background tasks and outbound webhooks ---------------------------------------------------
+# Django's Tasks API (django-tasks). "database" (default) keeps the queue in the app's database,
+# in the same transaction as the change (`python manage.py db_worker`); "rq" puts it in Redis
+# (REDIS_URL; `python manage.py rqworker --with-scheduler`).
+TASKS_BACKEND = env_str("TASKS_BACKEND", "database").lower()
+if TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif TASKS_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL.")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    raise ImproperlyConfigured(f"TASKS_BACKEND={TASKS_BACKEND!r}: use database or rq.")
+RQ_SHOW_ADMIN_LINK = False
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}
+# A worker says it is alive this often; one silent for TASKS_WORKER_DEAD_AFTER seconds is taken
+# for dead, and the tasks it was running go back to the queue.
+TASKS_HEARTBEAT_SECONDS = env_int("TASKS_HEARTBEAT_SECONDS", 5, minimum=1)
+TASKS_WORKER_DEAD_AFTER = env_int("TASKS_WORKER_DEAD_AFTER", 30, minimum=2)
+
+
+def _retry_schedule(value: str) -> list[float]:
+    try:
+        steps = [float(step) for step in value.split(",") if step.strip()]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"WEBHOOK_RETRY_SCHEDULE: {exc}") from exc
+    if not steps or any(step < 0 or step != step for step in steps):
+        raise ImproperlyConfigured("WEBHOOK_RETRY_SCHEDULE: comma-separated seconds, >= 0.")
+    return steps
+
+
+# The delay before each attempt, the first being the first attempt (±20 % jitter applies).
+WEBHOOK_RETRY_SCHEDULE = _retry_schedule(
+    env_str("WEBHOOK_RETRY_SCHEDULE", "0,5,300,1800,7200,18000,36000,36000")
+)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# Lifts the SSRF guard's address check: for receivers on an internal network, and tests.
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
 
 # --- Logging -------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

@@ -30,6 +30,10 @@ class Verb(models.TextChoices):
     API_KEY_UPDATED = "api_key.updated"
     API_KEY_REGENERATED = "api_key.regenerated"
     API_KEY_REVOKED = "api_key.revoked"
+    WEBHOOK_CREATED = "webhook.created"
+    WEBHOOK_UPDATED = "webhook.updated"
+    WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated"  # noqa: S105 (a verb, not a secret)
+    WEBHOOK_DELETED = "webhook.deleted"
 
 
 class ImmutableEvent(Exception):
@@ -43,7 +47,7 @@ class Event(models.Model):
 
     occurred_at = models.DateTimeField(default=timezone.now)
     verb = models.CharField(max_length=32, choices=Verb)
-    subject_type = models.CharField(max_length=20)  # "lead", "call_log", "api_key"
+    subject_type = models.CharField(max_length=20)  # "lead", "call_log", "api_key", "webhook"
     subject_id = models.CharField(max_length=64)
     subject_repr = models.CharField(max_length=200, blank=True)
     # The lead the change concerns (the lead itself, or the lead of a call or a note): the

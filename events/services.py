@@ -16,6 +16,7 @@ from core.dates import iso_utc
 from core.http import request_client_ip
 
 from .models import Channel, Event, Verb
+from .signals import events_recorded
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -109,8 +110,11 @@ def record_events(
         )
     ]
     if len(rows) == 1:
-        return [Event.objects.create(**rows[0])]
-    return Event.objects.bulk_create([Event(**row) for row in rows])
+        events = [Event.objects.create(**rows[0])]
+    else:
+        events = Event.objects.bulk_create([Event(**row) for row in rows])
+    events_recorded.send(sender=Event, events=events, actor=actor)
+    return events
 
 
 def plain(value: Any) -> Any:

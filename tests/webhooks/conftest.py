@@ -1,0 +1,41 @@
+import pytest
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+
+from .receiver import Receiver
+
+
+@pytest.fixture(autouse=True)
+def _webhook_settings(settings):
+    # Receivers run on 127.0.0.1; retries come at once so a test can drain the queue.
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
+    settings.WEBHOOK_RETRY_SCHEDULE = [0, 0, 0]
+    settings.WEBHOOK_TIMEOUT_SECONDS = 3
+
+
+@pytest.fixture
+def receiver():
+    with Receiver() as running:
+        yield running
+
+
+def drain(limit: int = 1000) -> int:
+    """Run every ready task in this process, as `db_worker --batch` does, inside the test's
+    transaction (the worker's own loop would close the test's connection). Returns how many."""
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+    for count in range(limit):
+        result = DBTaskResult.objects.ready().get_locked()
+        if result is None:
+            return count
+        result.claim(worker.worker_id)
+        worker.run_task(result)
+    raise AssertionError(f"more than {limit} tasks: a loop?")

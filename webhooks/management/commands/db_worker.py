@@ -1,0 +1,64 @@
+"""`python manage.py db_worker`: django-tasks-db's worker, made to survive what production does
+to it. A supervisor thread beats a heartbeat, re-queues tasks that dead workers left running and
+sweeps overdue webhook messages; a database that goes away (a restart) is waited for instead of
+ending the process. Runs every queue by default (`--queue-name '*'`); no autoreload."""
+
+import logging
+import time
+
+from django.core.management.base import CommandError
+from django.db import DatabaseError, close_old_connections, connection
+from django.utils.crypto import get_random_string
+from django_tasks_db.management.commands import db_worker
+
+from webhooks.worker import Supervisor
+
+logger = logging.getLogger("django_tasks_db")
+
+
+class ResilientWorker(db_worker.Worker):
+    def run(self) -> None:
+        while self.running:
+            try:
+                super().run()
+                return
+            except DatabaseError as exc:
+                # The claim loop lost its database: wait, reconnect, go on. A task this worker
+                # held is re-queued by a supervisor once its heartbeat is old.
+                logger.warning("database unreachable (%s); retrying in 2 s", exc)
+                connection.close()
+                time.sleep(2)
+                close_old_connections()
+
+
+class Command(db_worker.Command):
+    help = "Run a database task worker (heartbeats, orphaned-task recovery, webhook sweep)"
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        # The parent's default worker id is drawn once, at import; each process needs its own.
+        parser.set_defaults(queue_name="*", reload=False, worker_id=None)
+
+    def handle(self, *, verbosity, queue_name, exclude_queues, batch, **options):
+        self.configure_logging(verbosity)
+        queue_names = queue_name.split(",")
+        excluded = exclude_queues.split(",") if exclude_queues else []
+        if excluded and "*" not in queue_names:
+            raise CommandError("--exclude-queues can only be used with --queue-name=*")
+        worker = ResilientWorker(
+            queue_names=queue_names,
+            interval=options["interval"],
+            batch=batch,
+            backend_name=options["backend_name"],
+            startup_delay=options["startup_delay"],
+            max_tasks=options["max_tasks"],
+            worker_id=options["worker_id"] or get_random_string(32),
+            excluded_queue_names=excluded,
+        )
+        supervisor = Supervisor(worker.worker_id)
+        supervisor.start()
+        worker.configure_signals()
+        try:
+            worker.run()
+        finally:
+            supervisor.stop()

@@ -1,0 +1,350 @@
+"""The outbox: a change's messages are written in the change's own transaction, then delivered by
+task workers (Django's Tasks API), at least once, however processes die.
+
+How nothing is lost:
+- `fan_out` runs inside the transaction that records the events (events_recorded), so a message
+  exists exactly when its change was committed. With the database task backend the wake-up task
+  is written in that transaction too; with another backend (RQ) it is queued on commit.
+- `attempt` claims a message with a lease (one conditional UPDATE: two workers never send the
+  same attempt), sends it, records the attempt and schedules the next one.
+- A worker that dies mid-delivery leaves its task "running" and its lease expiring: the task
+  workers' supervisor (webhooks.worker) puts such tasks back in the queue, and `sweep` re-queues
+  any message overdue for more than a sweep interval, whatever happened to its task.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import uuid
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_tasks import task
+
+from events.models import Event, Verb
+from leads.models import Lead
+
+from . import rules
+from .delivery import send, signed_headers
+from .models import Attempt, Message, MessageState, Subscription
+
+logger = logging.getLogger(__name__)
+
+# A message due for longer than this, unclaimed, is re-queued by the sweep.
+OVERDUE = dt.timedelta(seconds=30)
+# A change that makes more messages than this queues one task that queues them (a bulk import
+# stays a few statements).
+DISPATCH_IN_ONE_TASK_ABOVE = 5
+
+
+def fan_out(sender, *, events: list[Event], actor, **kwargs) -> None:
+    """events_recorded receiver: the messages these events owe to enabled subscriptions whose
+    owner may see the lead concerned (row-level security, at the time of the event)."""
+    sendable = [
+        (event, rules.EVENT_TYPE_OF_VERB[event.verb])
+        for event in events
+        if event.verb in rules.EVENT_TYPE_OF_VERB
+        and not (event.verb == Verb.LEAD_MERGED and not event.changes)  # nothing changed
+    ]
+    if not sendable:
+        return
+    subscriptions = list(
+        Subscription.objects.filter(enabled=True, owner__is_active=True).select_related("owner")
+    )
+    if not subscriptions:
+        return
+    assignees: dict[uuid.UUID, int | None] = {}
+    messages = []
+    for event, event_type in sendable:
+        body = None
+        for subscription in subscriptions:
+            if not subscription.wants(event_type):
+                continue
+            if not _may_see(subscription.owner, event, assignees):
+                continue
+            body = body or _body(event, event_type)
+            messages.append(_message(subscription, event_type, body, event))
+    if messages:
+        Message.objects.bulk_create(messages)
+        wake([message.pk for message in messages])
+
+
+def _may_see(owner, event: Event, assignees: dict) -> bool:
+    """leads.rules.can_see for the lead as the event left it (for a deletion, as it was)."""
+    if owner.is_admin:
+        return True
+    if event.subject_type == "lead":
+        assignee_email = (event.snapshot or {}).get("assigned_to")
+        return assignee_email is not None and assignee_email == owner.email
+    if event.lead_id is None:
+        return False
+    if event.lead_id not in assignees:
+        assignees[event.lead_id] = (
+            Lead.objects.filter(pk=event.lead_id).values_list("assigned_to_id", flat=True).first()
+        )
+    return assignees[event.lead_id] == owner.pk
+
+
+def _message(subscription, event_type, body: str, event=None) -> Message:
+    return Message(
+        subscription=subscription,
+        webhook_id=f"msg_{uuid.uuid4().hex}",
+        event_type=event_type,
+        event=event,
+        body=body,
+        next_attempt_at=timezone.now(),
+    )
+
+
+def _body(event: Event, event_type: str) -> str:
+    data: dict = {"object": event.snapshot}
+    if event_type.endswith(".updated"):
+        data["previous_attributes"] = {
+            name: values[0] for name, values in event.changes.items() if name != "updated_at"
+        }
+    key = event.api_key
+    data["actor"] = {
+        "email": event.actor_email or None,
+        "api_key": {"name": key.name, "prefix": key.prefix} if key is not None else None,
+        "channel": event.channel,
+    }
+    return dumps({"type": event_type, "timestamp": timestamp(event.occurred_at), "data": data})
+
+
+def ping_message(subscription: Subscription) -> Message:
+    body = dumps(
+        {
+            "type": rules.PING,
+            "timestamp": timestamp(timezone.now()),
+            "data": {"subscription_id": str(subscription.pk)},
+        }
+    )
+    message = _message(subscription, rules.PING, body)
+    message.save(force_insert=True)
+    wake([message.pk])
+    return message
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def timestamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# --- Queueing ---------------------------------------------------------------------------------
+
+
+def wake(message_ids: list, run_after: dt.datetime | None = None) -> None:
+    """Queue delivery of these messages. The database backend writes the task in the current
+    transaction (it commits with the messages or not at all); any other backend is told after
+    the commit (a crash in between leaves the message to the sweep)."""
+    ids = [str(pk) for pk in message_ids]
+
+    def enqueue() -> None:
+        if len(ids) > DISPATCH_IN_ONE_TASK_ABOVE:
+            dispatch.enqueue(ids)
+            return
+        for message_id in ids:
+            task_ = deliver.using(run_after=run_after) if run_after else deliver
+            task_.enqueue(message_id)
+
+    if _backend_is_transactional():
+        enqueue()
+    else:
+        transaction.on_commit(enqueue, robust=True)
+
+
+def _backend_is_transactional() -> bool:
+    from django_tasks_db.backend import DatabaseBackend
+
+    return isinstance(deliver.get_backend(), DatabaseBackend)
+
+
+@task()
+def dispatch(message_ids: list[str]) -> int:
+    """Queue one delivery task per message (for changes that made many)."""
+    for message_id in message_ids:
+        deliver.enqueue(message_id)
+    return len(message_ids)
+
+
+@task()
+def deliver(message_id: str) -> str:
+    return attempt(message_id)
+
+
+def attempt(message_id: str) -> str:
+    """Make the message's next attempt, if it is due and nobody else holds it. Returns what
+    happened, for the task's result."""
+    now = timezone.now()
+    lease = now + dt.timedelta(seconds=rules.timeout_seconds() + 5)
+    claimed = (
+        Message.objects.filter(
+            pk=message_id,
+            state=MessageState.PENDING,
+            next_attempt_at__lte=now + dt.timedelta(seconds=1),
+        )
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=lease)
+    )
+    if not claimed:
+        return _not_claimed(message_id, now)
+    message = Message.objects.select_related("subscription").get(pk=message_id)
+    subscription = message.subscription
+    if not subscription.enabled:
+        _fail(message, f"The subscription is disabled: {subscription.disabled_reason}")
+        return "failed"
+    sent_at = timezone.now()
+    headers = signed_headers(
+        message.webhook_id, message.body, subscription.secrets(sent_at), sent_at
+    )
+    outcome = send(subscription.url, message.body, headers)
+    return _record(message, sent_at, outcome)
+
+
+def _not_claimed(message_id: str, now: dt.datetime) -> str:
+    """Delivered, failed, gone, not due yet (a later task will come), or held by another worker:
+    then wake again when its hold ends, in case that worker died holding it."""
+    held = (
+        Message.objects.filter(pk=message_id, state=MessageState.PENDING, claimed_until__gt=now)
+        .values_list("claimed_until", flat=True)
+        .first()
+    )
+    if held is not None:
+        wake([message_id], run_after=held + dt.timedelta(seconds=1))
+        return "held elsewhere"
+    return "nothing to do"
+
+
+def _record(message: Message, sent_at: dt.datetime, outcome) -> str:
+    with transaction.atomic():
+        Attempt.objects.create(
+            message=message,
+            at=sent_at,
+            status=outcome.status,
+            error=outcome.error,
+            duration_ms=outcome.duration_ms,
+            response=outcome.response,
+        )
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        subscription = Subscription.objects.select_for_update().get(pk=message.subscription_id)
+        if message.state != MessageState.PENDING:  # failed meanwhile (disabled): the log says so
+            return message.state
+        now = timezone.now()
+        if outcome.ok:
+            message.state = MessageState.DELIVERED
+            message.next_attempt_at = None
+            message.failure_reason = ""
+            subscription.last_success_at = now
+            subscription.save(update_fields=["last_success_at"])
+        elif outcome.status == 410:
+            message.state = MessageState.FAILED
+            message.next_attempt_at = None
+            message.failure_reason = "The receiver answered 410 Gone."
+            disable(
+                subscription,
+                f"The receiver answered 410 Gone on {now:%Y-%m-%d %H:%M} UTC.",
+                keep=message.pk,
+            )
+        else:
+            message.attempts_in_series += 1
+            delay = rules.next_delay(message.attempts_in_series, outcome.retry_after)
+            if delay is None:
+                message.state = MessageState.FAILED
+                message.next_attempt_at = None
+                message.failure_reason = _describe(outcome)
+                _disable_if_silent(subscription, now)
+            else:
+                message.next_attempt_at = now + dt.timedelta(seconds=delay)
+                wake([message.pk], run_after=message.next_attempt_at)
+        message.claimed_until = None
+        message.save(
+            update_fields=[
+                "state", "next_attempt_at", "failure_reason", "attempts_in_series",
+                "claimed_until",
+            ]
+        )  # fmt: skip
+        return message.state
+
+
+def _describe(outcome) -> str:
+    detail = f"HTTP {outcome.status}" if outcome.status is not None else outcome.error
+    return f"Every attempt failed; the last: {detail}"[:300]
+
+
+def _fail(message: Message, reason: str) -> None:
+    Message.objects.filter(pk=message.pk, state=MessageState.PENDING).update(
+        state=MessageState.FAILED, next_attempt_at=None, claimed_until=None,
+        failure_reason=reason[:300],
+    )  # fmt: skip
+
+
+def _disable_if_silent(subscription: Subscription, now: dt.datetime) -> None:
+    """A message failed all its attempts: if nothing has been delivered for 24 hours (since
+    the last success, or since it was enabled), the subscription is disabled."""
+    if not subscription.enabled:
+        return
+    since = max(filter(None, [subscription.last_success_at, subscription.enabled_since]))
+    if now - since >= dt.timedelta(hours=rules.AUTO_DISABLE_HOURS):
+        disable(
+            subscription,
+            f"No successful delivery for {rules.AUTO_DISABLE_HOURS} hours "
+            f"(disabled on {now:%Y-%m-%d %H:%M} UTC).",
+        )
+
+
+def disable(subscription: Subscription, reason: str, keep=None) -> None:
+    """Disable a subscription; its pending messages end as failed with the reason."""
+    subscription.enabled = False
+    subscription.disabled_reason = reason[:300]
+    subscription.save(update_fields=["enabled", "disabled_reason", "updated_at"])
+    pending = Message.objects.filter(subscription=subscription, state=MessageState.PENDING)
+    if keep is not None:
+        pending = pending.exclude(pk=keep)
+    pending.update(
+        state=MessageState.FAILED,
+        next_attempt_at=None,
+        claimed_until=None,
+        failure_reason=f"The subscription was disabled: {reason}"[:300],
+    )
+
+
+def resend(message: Message) -> None:
+    """Send a message again from the start of the retry schedule, with its webhook-id."""
+    Message.objects.filter(pk=message.pk).update(
+        state=MessageState.PENDING, attempts_in_series=0, next_attempt_at=timezone.now(),
+        claimed_until=None, failure_reason="",
+    )  # fmt: skip
+    wake([message.pk])
+
+
+def sweep(now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Re-queue messages overdue and unclaimed (their task was lost: a worker killed, Redis
+    restarted, a crash between commit and enqueue). Run by every worker's supervisor."""
+    now = now or timezone.now()
+    overdue = now - OVERDUE
+    ids = list(
+        Message.objects.filter(state=MessageState.PENDING, next_attempt_at__lt=overdue)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .filter(Q(woken_at__isnull=True) | Q(woken_at__lt=overdue))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        with transaction.atomic():
+            Message.objects.filter(pk__in=ids).update(woken_at=now)
+            wake(ids)
+        logger.info("re-queued %d overdue webhook message(s)", len(ids))
+    return len(ids)
+
+
+def pending_for(subscriptions: Iterable[Subscription]) -> int:
+    return Message.objects.filter(
+        subscription__in=list(subscriptions), state=MessageState.PENDING
+    ).count()
