@@ -4,7 +4,10 @@ The collection is a walk-through that Newman can run top to bottom against a fre
 full-permission key: create a lead, merge a duplicate, list, look it up and sync it, update,
 tag and replace it, retry a create with an Idempotency-Key, create in bulk, log calls (by lead
 and, as a dialer does, by number with its own call id), read and update them, delete the call
-and the lead. Each request carries a test of its status code, most of what they answer.
+and the lead; then subscribe a webhook receiver (a public-looking URL: a host that does not
+resolve yet is accepted), read, change and ping it, list and resend its deliveries, rotate its
+secret and delete it (no task worker is needed: the ping waits in the queue). Each request
+carries a test of its status code, most of what they answer.
 Variables: `{{baseUrl}}` and `{{CRM_API_KEY}}`.
 """
 
@@ -112,6 +115,57 @@ WALKTHROUGH = [
     ("leads_destroy", "Delete the lead", 200, [
         "pm.test('deleted', () => pm.expect(body.data.deleted).to.eql(true));",
     ]),
+    ("webhooks_create", "Subscribe a webhook receiver", 201, [
+        "pm.collectionVariables.set('webhookId', body.data.id);",
+        "pm.collectionVariables.set('webhookSecret', body.data.secret);",
+        "pm.test('enabled, with its signing secret shown once', () => {",
+        "  pm.expect(body.data.enabled).to.eql(true);",
+        "  pm.expect(body.data.secret).to.match(/^whsec_[A-Za-z0-9+/=]{32,}$/);",
+        "});",
+    ]),
+    ("webhooks_list", "List webhook subscriptions", 200, [
+        "pm.test('the subscription is listed, without its secret', () => {",
+        "  const mine = body.data.find(w => w.id === pm.collectionVariables.get('webhookId'));",
+        "  pm.expect(mine).to.not.eql(undefined);",
+        "  pm.expect(mine).to.not.have.property('secret');",
+        "});",
+    ]),
+    ("webhooks_retrieve", "Get the webhook subscription", 200, [
+        "pm.test('never the secret again',",
+        "  () => pm.expect(body.data).to.not.have.property('secret'));",
+    ]),
+    ("webhooks_partial_update", "Change the events it receives (PATCH)", 200, [
+        "pm.test('the events sent replace the list', () => pm.expect(body.data.events)",
+        "  .to.eql(['lead.created', 'lead.updated', 'call_log.created']));",
+    ]),
+    ("webhooks_test_create", "Send a test ping", 202, [
+        "pm.collectionVariables.set('pingWebhookId', body.data.webhook_id);",
+        "pm.test('queued, with its webhook-id',",
+        "  () => pm.expect(body.data.webhook_id).to.match(/^msg_/));",
+    ]),
+    ("webhooks_deliveries_list", "List its deliveries", 200, [
+        "pm.collectionVariables.set('deliveryId', body.data[0].id);",
+        "pm.test('the ping is the newest delivery', () => {",
+        "  pm.expect(body.data[0].type).to.eql('ping');",
+        "  pm.expect(body.data[0].webhook_id).to.eql(pm.collectionVariables.get('pingWebhookId'));",
+        "});",
+    ]),
+    ("webhooks_deliveries_resend_create", "Resend the ping", 202, [
+        "pm.test('the same message, the same webhook-id', () => {",
+        "  pm.expect(body.data.id).to.eql(pm.collectionVariables.get('deliveryId'));",
+        "  pm.expect(body.data.webhook_id).to.eql(pm.collectionVariables.get('pingWebhookId'));",
+        "  pm.expect(body.data.state).to.eql('pending');",
+        "});",
+    ]),
+    ("webhooks_rotate_secret_create", "Rotate the signing secret", 200, [
+        "pm.test('a new secret', () => {",
+        "  pm.expect(body.data.secret).to.match(/^whsec_/);",
+        "  pm.expect(body.data.secret).to.not.eql(pm.collectionVariables.get('webhookSecret'));",
+        "});",
+    ]),
+    ("webhooks_destroy", "Delete the webhook subscription", 200, [
+        "pm.test('deleted', () => pm.expect(body.data.deleted).to.eql(true));",
+    ]),
 ]  # fmt: skip
 
 # Request bodies and query strings for the walk-through; path ids come from earlier steps.
@@ -164,6 +218,16 @@ BODIES = {
         "duration_seconds": 0,
         "notes": "Missed call from IVR",
     },
+    # A public-looking host: the server refuses private addresses (the SSRF guard), and accepts
+    # a host that does not resolve yet, since every delivery checks again.
+    "Subscribe a webhook receiver": {
+        "url": "https://hooks.example.com/crm",
+        "events": ["lead.created", "lead.updated"],
+        "description": "Postman walk-through",
+    },
+    "Change the events it receives (PATCH)": {
+        "events": ["lead.created", "lead.updated", "call_log.created"],
+    },
 }
 QUERIES = {
     "List leads": [("limit", "50"), ("source", "IVR")],
@@ -175,7 +239,13 @@ QUERIES = {
     "Create leads in bulk": [("merge", "fill_empty")],
     "List the lead's call logs": [("lead_id", "{{leadId}}")],
 }
-PATH_VARIABLES = {"leads": "{{leadId}}", "call-logs": "{{callLogId}}", "tags": "{{tagToRemove}}"}
+PATH_VARIABLES = {
+    "leads": "{{leadId}}",
+    "call-logs": "{{callLogId}}",
+    "tags": "{{tagToRemove}}",
+    "webhooks": "{{webhookId}}",
+    "deliveries": "{{deliveryId}}",
+}
 
 # Headers of particular steps (besides Accept and Content-Type).
 HEADERS = {
@@ -294,6 +364,10 @@ def build_collection(base_url: str) -> dict:
             {"key": "leadId", "value": ""},
             {"key": "callLogId", "value": ""},
             {"key": "tagToRemove", "value": "vip"},
+            *(
+                {"key": name, "value": ""}
+                for name in ("webhookId", "webhookSecret", "pingWebhookId", "deliveryId")
+            ),
         ],
         "item": [_item(*step) for step in WALKTHROUGH],
     }

@@ -35,7 +35,7 @@ def envelope(serializer_class: type[serializers.Serializer], name: str):
 
 
 # Every response to an authenticated request carries these; a 401 does not.
-RATE_LIMITED_STATUSES = [200, 201, 400, 403, 404, 405, 409, 413, 415, 429]
+RATE_LIMITED_STATUSES = [200, 201, 202, 400, 403, 404, 405, 409, 413, 415, 429]
 RATE_LIMIT_HEADERS = [
     OpenApiParameter(
         name,
@@ -64,7 +64,8 @@ ERRORS = {
     405: _error("Method not allowed."),
     409: _error(
         "A conflict: a phone, email or external_id that another (or an invisible) record holds, "
-        "or a request with the same Idempotency-Key still running (retry after Retry-After)."
+        "a test or resend to a disabled webhook subscription, or a request with the same "
+        "Idempotency-Key still running (retry after Retry-After)."
     ),
     413: _error("The request body is too large."),
     415: _error("The body is not JSON."),
@@ -82,7 +83,7 @@ def strip_trailing_slashes(result, generator, request, public):
 
 # OpenAPI links: which later call takes an id from a response. They tell integrators (and
 # schemathesis's stateful phase) how the operations chain: create a lead, log a call on it, read
-# or delete either.
+# or delete either; subscribe a webhook, then read, change, ping, rotate or delete it.
 _CREATED_ID = "$response.body#/data/id"
 _LEAD_LINKS = {
     "GetLead": {"operationId": "leads_retrieve", "parameters": {"id": _CREATED_ID}},
@@ -101,9 +102,24 @@ _CALL_LINKS = {
     "UpdateCallLog": {"operationId": "call_logs_partial_update", "parameters": {"id": _CREATED_ID}},
     "DeleteCallLog": {"operationId": "call_logs_destroy", "parameters": {"id": _CREATED_ID}},
 }
+_WEBHOOK_LINKS = {
+    "GetWebhook": {"operationId": "webhooks_retrieve", "parameters": {"id": _CREATED_ID}},
+    "UpdateWebhook": {"operationId": "webhooks_partial_update", "parameters": {"id": _CREATED_ID}},
+    "DeleteWebhook": {"operationId": "webhooks_destroy", "parameters": {"id": _CREATED_ID}},
+    "PingWebhook": {"operationId": "webhooks_test_create", "parameters": {"id": _CREATED_ID}},
+    "RotateWebhookSecret": {
+        "operationId": "webhooks_rotate_secret_create",
+        "parameters": {"id": _CREATED_ID},
+    },
+    "ListWebhookDeliveries": {
+        "operationId": "webhooks_deliveries_list",
+        "parameters": {"id": _CREATED_ID},
+    },
+}
 LINKS = {
     ("/api/v1/leads", "post"): {"201": _LEAD_LINKS, "200": _LEAD_LINKS},
     ("/api/v1/call-logs", "post"): {"201": _CALL_LINKS, "200": _CALL_LINKS},
+    ("/api/v1/webhooks", "post"): {"201": _WEBHOOK_LINKS},
 }
 
 

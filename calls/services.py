@@ -12,7 +12,7 @@ from core.errors import Conflict, NotFound, ServiceError
 from events.models import Verb
 from events.services import Actor, diff, record_event
 from leads.models import Lead
-from leads.rules import can_see
+from leads.rules import InvalidPhone, can_see
 from leads.selectors import lead_duplicates
 from leads.services import MergePolicy, lead_upsert
 
@@ -121,7 +121,10 @@ def _lead_of_phone(actor: Actor, phone: str, *, create: bool) -> Lead | None:
     fields = {"name": phone, "phone": phone, "source": PHONE_CALL_SOURCE}
     if create:
         return lead_upsert(actor=actor, fields=fields, merge=MergePolicy.KEEP).lead
-    found = lead_duplicates(phone=phone, email=None).get("phone")
+    try:
+        found = lead_duplicates(phone=phone, email=None).get("phone")
+    except InvalidPhone as error:
+        raise ServiceError(str(error), "phone") from None
     if found is not None and not can_see(actor.user, found):
         raise Conflict("A lead with this phone exists and is not assigned to this key's user.")
     return found

@@ -341,6 +341,10 @@ WEBHOOK_RETRY_SCHEDULE = _retry_schedule(
     env_str("WEBHOOK_RETRY_SCHEDULE", "0,5,300,1800,7200,18000,36000,36000")
 )
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# A message due this long and not taken by a worker is queued again (its task was lost: Redis
+# restarted, a crash between commit and enqueue). Longer than a busy queue's usual wait: waking
+# a message that still has its task costs a wasted claim, never a second delivery.
+WEBHOOK_SWEEP_AFTER_SECONDS = env_int("WEBHOOK_SWEEP_AFTER_SECONDS", 120, minimum=1)
 # Lifts the SSRF guard's address check: for receivers on an internal network, and tests.
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
 

@@ -22,7 +22,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-APP_PACKAGES = {"config", "core", "api", "accounts", "apikeys", "leads", "calls", "events", "ui"}
+APP_PACKAGES = {
+    "config",
+    "core",
+    "api",
+    "accounts",
+    "apikeys",
+    "leads",
+    "calls",
+    "events",
+    "webhooks",
+    "ui",
+}
 # Never copied into the build tree: VCS, environments, caches, build output, local data.
 SKIP_AT_ROOT = {
     ".git", ".venv", ".pytest_cache", ".ruff_cache", ".schemathesis", "build", "dist",

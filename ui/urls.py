@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import apikeys, calls, home, lead_detail, leads
+from .views import apikeys, calls, home, lead_detail, leads, webhooks
 
 sales_pages = (
     [
@@ -33,6 +33,31 @@ apikey_pages = (
     "apikeys",
 )
 
+# Settings → Integrations → Webhooks
+webhook_pages = (
+    [
+        path("", webhooks.webhook_list, name="list"),
+        path("new/", webhooks.webhook_new, name="new"),
+        path("<uuid:subscription_id>/secret/", webhooks.webhook_secret, name="secret"),
+        path("<uuid:subscription_id>/edit/", webhooks.webhook_edit, name="edit"),
+        path("<uuid:subscription_id>/enable/", webhooks.webhook_enable, name="enable"),
+        path("<uuid:subscription_id>/rotate-secret/", webhooks.webhook_rotate, name="rotate"),
+        path("<uuid:subscription_id>/test/", webhooks.webhook_test, name="test"),
+        path("<uuid:subscription_id>/delete/", webhooks.webhook_delete_view, name="delete"),
+        path(
+            "<uuid:subscription_id>/deliveries/",
+            webhooks.webhook_deliveries,
+            name="deliveries",
+        ),
+        path(
+            "<uuid:subscription_id>/deliveries/<uuid:message_id>/resend/",
+            webhooks.webhook_resend_view,
+            name="resend",
+        ),
+    ],
+    "webhooks",
+)
+
 urlpatterns = [
     # Failed logins are counted and locked out by django-axes (see settings).
     path(
@@ -42,5 +67,6 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/integrations/api/", include(apikey_pages)),
+    path("settings/integrations/webhooks/", include(webhook_pages)),
     path("", include(sales_pages)),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import urllib3
@@ -89,45 +90,54 @@ def _post(target: Target, address: str, body: str, headers: dict, timeout: float
     default_port = 443 if target.scheme == "https" else 80
     if target.port != default_port:
         host_header = f"{host_header}:{target.port}"
-    options = dict(
-        host=address,
-        port=target.port,
+    pool = _pool(target, address)
+    response = pool.urlopen(
+        "POST",
+        target.path,
+        body=body.encode(),
+        headers={**headers, "Host": host_header},
+        redirect=False,
+        preload_content=False,
+        assert_same_host=False,
         timeout=urllib3.Timeout(total=timeout),
-        retries=False,
-        maxsize=1,
-        headers={"Host": host_header},
     )
+    try:
+        text = response.read(RESPONSE_KEPT_BYTES, decode_content=False)
+    finally:
+        # A body longer than what is kept is not read: the connection is closed, not reused.
+        if response.length_remaining:
+            response.close()
+        response.release_conn()
+    retry_after = _retry_after(response.status, response.headers.get("Retry-After"))
+    return response.status, text.decode("utf-8", "replace"), retry_after
+
+
+# Keep-alive connections, per checked address and host name, for this process (a worker sends
+# to the same receivers over and over). The SSRF check runs before every request all the same.
+_POOLS: OrderedDict[tuple, urllib3.HTTPConnectionPool] = OrderedDict()
+_MAX_POOLS = 64
+
+
+def _pool(target: Target, address: str) -> urllib3.HTTPConnectionPool:
+    key = (target.scheme, address, target.port, target.host)
+    pool = _POOLS.get(key)
+    if pool is not None:
+        _POOLS.move_to_end(key)
+        return pool
+    options = dict(host=address, port=target.port, retries=False, maxsize=1, block=False)
     if target.scheme == "https":
-        is_ip = _is_ip(target.host)
         pool = urllib3.HTTPSConnectionPool(
             **options,
             cert_reqs="CERT_REQUIRED",
-            server_hostname=None if is_ip else target.host,
+            server_hostname=None if _is_ip(target.host) else target.host,
             assert_hostname=target.host,
         )
     else:
         pool = urllib3.HTTPConnectionPool(**options)
-    try:
-        response = pool.urlopen(
-            "POST",
-            target.path,
-            body=body.encode(),
-            headers={**headers, "Host": host_header},
-            redirect=False,
-            preload_content=False,
-            assert_same_host=False,
-        )
-        try:
-            text = response.read(RESPONSE_KEPT_BYTES, decode_content=False)
-        finally:
-            response.release_conn()
-        return (
-            response.status,
-            text.decode("utf-8", "replace"),
-            _retry_after(response.status, response.headers.get("Retry-After")),
-        )
-    finally:
-        pool.close()
+    _POOLS[key] = pool
+    while len(_POOLS) > _MAX_POOLS:
+        _POOLS.popitem(last=False)[1].close()
+    return pool
 
 
 def _retry_after(status: int, value: str | None) -> float | None:

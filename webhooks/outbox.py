@@ -20,6 +20,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -34,8 +35,8 @@ from .models import Attempt, Message, MessageState, Subscription
 
 logger = logging.getLogger(__name__)
 
-# A message due for longer than this, unclaimed, is re-queued by the sweep.
-OVERDUE = dt.timedelta(seconds=30)
+# How precisely a subscription's last success is kept (the 24-hour auto-disable reads it).
+SUCCESS_RESOLUTION = dt.timedelta(seconds=5)
 # A change that makes more messages than this queues one task that queues them (a bulk import
 # stays a few statements).
 DISPATCH_IN_ONE_TASK_ABOVE = 5
@@ -223,6 +224,25 @@ def _not_claimed(message_id: str, now: dt.datetime) -> str:
 
 
 def _record(message: Message, sent_at: dt.datetime, outcome) -> str:
+    """Log the attempt and move the message on: delivered, failed, or due again later."""
+    now = timezone.now()
+    changes: dict = {"claimed_until": None}
+    retry_at = None
+    if outcome.ok:
+        changes.update(state=MessageState.DELIVERED, next_attempt_at=None, failure_reason="")
+    elif outcome.status == 410:
+        reason = "The receiver answered 410 Gone."
+        changes.update(state=MessageState.FAILED, next_attempt_at=None, failure_reason=reason)
+    else:
+        attempts = message.attempts_in_series + 1
+        delay = rules.next_delay(attempts, outcome.retry_after)
+        changes["attempts_in_series"] = attempts
+        if delay is None:
+            reason = _describe(outcome)
+            changes.update(state=MessageState.FAILED, next_attempt_at=None, failure_reason=reason)
+        else:
+            retry_at = now + dt.timedelta(seconds=delay)
+            changes["next_attempt_at"] = retry_at
     with transaction.atomic():
         Attempt.objects.create(
             message=message,
@@ -232,45 +252,23 @@ def _record(message: Message, sent_at: dt.datetime, outcome) -> str:
             duration_ms=outcome.duration_ms,
             response=outcome.response,
         )
-        message = Message.objects.select_for_update().get(pk=message.pk)
-        subscription = Subscription.objects.select_for_update().get(pk=message.subscription_id)
-        if message.state != MessageState.PENDING:  # failed meanwhile (disabled): the log says so
-            return message.state
-        now = timezone.now()
+        pending = Message.objects.filter(pk=message.pk, state=MessageState.PENDING)
+        if not pending.update(**changes):
+            return "ended meanwhile"  # its subscription was disabled: the log says so
+        subscription = message.subscription
         if outcome.ok:
-            message.state = MessageState.DELIVERED
-            message.next_attempt_at = None
-            message.failure_reason = ""
-            subscription.last_success_at = now
-            subscription.save(update_fields=["last_success_at"])
+            last = subscription.last_success_at
+            if last is None or last < now - SUCCESS_RESOLUTION:
+                _note_success(subscription.pk, now)
         elif outcome.status == 410:
-            message.state = MessageState.FAILED
-            message.next_attempt_at = None
-            message.failure_reason = "The receiver answered 410 Gone."
-            disable(
-                subscription,
-                f"The receiver answered 410 Gone on {now:%Y-%m-%d %H:%M} UTC.",
-                keep=message.pk,
-            )
+            subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+            when = f"{now:%Y-%m-%d %H:%M} UTC"
+            disable(subscription, f"The receiver answered 410 Gone on {when}.", keep=message.pk)
+        elif retry_at is None:
+            _disable_if_silent(subscription.pk, now)
         else:
-            message.attempts_in_series += 1
-            delay = rules.next_delay(message.attempts_in_series, outcome.retry_after)
-            if delay is None:
-                message.state = MessageState.FAILED
-                message.next_attempt_at = None
-                message.failure_reason = _describe(outcome)
-                _disable_if_silent(subscription, now)
-            else:
-                message.next_attempt_at = now + dt.timedelta(seconds=delay)
-                wake([message.pk], run_after=message.next_attempt_at)
-        message.claimed_until = None
-        message.save(
-            update_fields=[
-                "state", "next_attempt_at", "failure_reason", "attempts_in_series",
-                "claimed_until",
-            ]
-        )  # fmt: skip
-        return message.state
+            wake([message.pk], run_after=retry_at)
+    return changes.get("state", MessageState.PENDING)
 
 
 def _describe(outcome) -> str:
@@ -285,9 +283,18 @@ def _fail(message: Message, reason: str) -> None:
     )  # fmt: skip
 
 
-def _disable_if_silent(subscription: Subscription, now: dt.datetime) -> None:
+def _note_success(subscription_id, now: dt.datetime) -> None:
+    """last_success_at, written at most every few seconds: every delivery to one subscription
+    writing its row would make the workers queue on that row's lock."""
+    Subscription.objects.filter(pk=subscription_id).filter(
+        Q(last_success_at__isnull=True) | Q(last_success_at__lt=now - SUCCESS_RESOLUTION)
+    ).update(last_success_at=now)
+
+
+def _disable_if_silent(subscription_id, now: dt.datetime) -> None:
     """A message failed all its attempts: if nothing has been delivered for 24 hours (since
     the last success, or since it was enabled), the subscription is disabled."""
+    subscription = Subscription.objects.select_for_update().get(pk=subscription_id)
     if not subscription.enabled:
         return
     since = max(filter(None, [subscription.last_success_at, subscription.enabled_since]))
@@ -328,7 +335,7 @@ def sweep(now: dt.datetime | None = None, limit: int = 500) -> int:
     """Re-queue messages overdue and unclaimed (their task was lost: a worker killed, Redis
     restarted, a crash between commit and enqueue). Run by every worker's supervisor."""
     now = now or timezone.now()
-    overdue = now - OVERDUE
+    overdue = now - dt.timedelta(seconds=settings.WEBHOOK_SWEEP_AFTER_SECONDS)
     ids = list(
         Message.objects.filter(state=MessageState.PENDING, next_attempt_at__lt=overdue)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))

@@ -1,12 +1,16 @@
 """docs/api.md's recipes are run as written, in Python and in bash with curl, against a real
-server. If a recipe goes stale, this fails."""
+server; the webhook receivers, in Python and in Node, against messages our own delivery code
+signs and sends. If a recipe goes stale, this fails."""
 
+import contextlib
 import datetime as dt
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -18,10 +22,14 @@ from core.dates import IST
 from events.models import Event
 from leads.models import Lead, Note
 from tests.factories import make_key, make_lead
+from tests.webhooks.conftest import drain
+from webhooks import rules
+from webhooks.delivery import send, signed_headers
+from webhooks.models import Message, Subscription
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 BLOCK = re.compile(
-    r"^### (?P<title>.+?)$|^```(?P<lang>python|bash)\n(?P<code>.*?)^```$", re.M | re.S
+    r"^### (?P<title>.+?)$|^```(?P<lang>python|bash|js)\n(?P<code>.*?)^```$", re.M | re.S
 )
 IVR = "Push a lead from the IVR"
 MISSED_CALL = "Log a missed call from your dialer"
@@ -31,6 +39,8 @@ SYNC = "Nightly sync with updated_since"
 RETRIES = "Safe retries with Idempotency-Key"
 BULK = "Bulk import of a web-form backlog"
 EXPORT = "Nightly export to a spreadsheet"
+WEBHOOK_TOUR = "Manage webhook subscriptions with curl"  # one bash block per endpoint, run in turn
+VERIFY = "Verify a webhook"  # a receiver, in Python and in Node: it reads WEBHOOK_SECRET
 
 
 def recipes() -> list[tuple[str, str, str]]:
@@ -51,11 +61,20 @@ def recipe(title: str, lang: str) -> str:
 def test_each_recipe_comes_in_python_and_curl():
     blocks = Counter((title, lang) for title, lang, _ in recipes())
     titles = [IVR, MISSED_CALL, CALL_START_END, LOOKUP, SYNC, RETRIES, BULK, EXPORT]
-    assert blocks == {(title, lang): 1 for title in titles for lang in ("python", "bash")}
+    assert blocks == {
+        **{(title, lang): 1 for title in titles for lang in ("python", "bash")},
+        # subscribe, list and get, patch, test, deliveries, resend, rotate-secret, delete
+        (WEBHOOK_TOUR, "bash"): 8,
+        (VERIFY, "python"): 1,
+        (VERIFY, "js"): 1,
+    }
 
 
 def test_recipes_read_the_base_url_and_key_from_the_environment():
     for title, lang, code in recipes():
+        if title == VERIFY:
+            assert "WEBHOOK_SECRET" in code, lang  # no secret written into the code
+            continue
         assert "CRM_BASE_URL" in code, (title, lang)
         assert "CRM_API_KEY" in code, (title, lang)
         assert "example.com/api" not in code, (title, lang)  # no hard-coded server
@@ -368,3 +387,117 @@ def test_nightly_export_pages_until_has_more_is_false(server, lang):
         assert "(503 leads)" in output
     else:
         assert (cwd / f"leads-{yesterday}.jsonl").read_text().count("\n") == 503
+
+
+# --- Manage webhook subscriptions with curl ---------------------------------------------------
+
+
+def test_webhook_curl_examples_walk_every_endpoint(server, settings):
+    """The blocks of the Webhooks section, one after the other, as one script: subscribe a
+    public-looking URL (no WEBHOOK_ALLOW_PRIVATE_URLS), then each endpoint once."""
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = False
+    env, cwd = server
+    script = "\n".join(code for title, lang, code in recipes() if title == WEBHOOK_TOUR)
+    output = run("bash", script, env, cwd)
+    # list, get, patch, test, deliveries, resend, rotate-secret, delete (the create uses --fail)
+    assert http_statuses(output) == [200, 200, 200, 202, 200, 202, 200, 200]
+    assert re.search(r"^subscribed [0-9a-f-]{36}$", output, re.M)
+    assert '"type":"ping"' in output.replace(" ", "")  # the delivery log showed the ping
+    verbs = list(Event.objects.filter(verb__startswith="webhook.").values_list("verb", flat=True))
+    assert sorted(verbs) == sorted(
+        ["webhook.created", "webhook.updated", "webhook.secret_rotated", "webhook.deleted"]
+    )
+    assert not Subscription.objects.exists()
+
+
+# --- Verify a webhook -------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def receiver_recipe(lang: str, secret: str, port: int, cwd: Path):
+    """The recipe running as a server on 127.0.0.1:`port`; yields its process (stdout: what it
+    handled, read once it has stopped)."""
+    code = recipe(VERIFY, lang)
+    command = [sys.executable, "-c", code] if lang == "python" else ["node", "-e", code]
+    env = {**os.environ, "WEBHOOK_SECRET": secret, "PORT": str(port)}
+    process = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    raise AssertionError(f"the {lang} receiver did not start") from None
+                time.sleep(0.05)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.parametrize("lang", ["python", "js"])
+def test_verify_recipe_accepts_our_signed_messages_once_and_rejects_forgeries(
+    lang, admin_api, settings, tmp_path
+):
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = True  # the recipe listens on 127.0.0.1
+    settings.WEBHOOK_RETRY_SCHEDULE = [0]
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/crm-webhooks"
+    created = admin_api.post_json("/api/v1/webhooks", {"url": url, "events": ["*"]})
+    assert created.status_code == 201, created.json()
+    secret = created.json()["data"]["secret"]
+    other_secret = rules.new_secret()
+    now = timezone.now()
+    # Non-ASCII on purpose: the signature covers the body's UTF-8 bytes.
+    body = json.dumps(
+        {"type": "lead.updated", "timestamp": "2026-04-22T10:31:07.412Z",
+         "data": {"object": {"id": "lead-1", "name": "Aśha Vérma", "city": "Pune — Baner"},
+                  "previous_attributes": {"city": None},
+                  "actor": {"email": "ivr@example.com", "api_key": None, "channel": "api"}}},
+        ensure_ascii=False, separators=(",", ":"),
+    )  # fmt: skip
+
+    def post(content: str, headers: dict) -> int | None:
+        return send(url, content, headers).status  # our own HTTP client, as deliveries use it
+
+    with receiver_recipe(lang, secret, port, tmp_path) as process:
+        # A real delivery: a lead created through the API, delivered by a task worker.
+        lead = admin_api.post_json("/api/v1/leads", {"name": "Hook", "phone": "+919800012345"})
+        drain()
+        (delivered,) = Message.objects.filter(event_type="lead.created")
+        assert delivered.state == "delivered", list(delivered.attempts.values())
+        # Signed by webhooks.delivery.signed_headers: accepted, and a repeat is not handled twice.
+        assert post(body, signed_headers("msg_signed", body, [secret], now)) == 204
+        later = now + dt.timedelta(seconds=5)
+        assert post(body, signed_headers("msg_signed", body, [secret], later)) == 204
+        # During a rotation: two signatures; this receiver still knows the old secret only.
+        assert post(body, signed_headers("msg_rotating", body, [other_secret, secret], now)) == 204
+        # Forgeries: a tampered body, another secret, a stale or future timestamp, no signature.
+        tampered = body.replace("Pune", "Pun3")
+        assert post(tampered, signed_headers("msg_tampered", body, [secret], now)) == 400
+        assert post(body, signed_headers("msg_other", body, [other_secret], now)) == 400
+        stale = now - dt.timedelta(minutes=6)
+        assert post(body, signed_headers("msg_stale", body, [secret], stale)) == 400
+        future = now + dt.timedelta(minutes=6)
+        assert post(body, signed_headers("msg_future", body, [secret], future)) == 400
+        unsigned = signed_headers("msg_unsigned", body, [secret], now)
+        del unsigned["webhook-signature"]
+        assert post(body, unsigned) == 400
+    handled = process.stdout.read().splitlines()
+    assert handled == [
+        f"lead.created {delivered.webhook_id} {lead.json()['data']['id']}",
+        "lead.updated msg_signed lead-1",
+        "lead.updated msg_rotating lead-1",
+    ], process.stderr.read()

@@ -17,8 +17,17 @@ OPERATIONS = {
     ("patch", "/api/v1/leads/{id}"), ("put", "/api/v1/leads/{id}"),
     ("post", "/api/v1/leads/{id}/tags"), ("delete", "/api/v1/leads/{id}/tags/{tag}"),
     ("patch", "/api/v1/call-logs/{id}"), ("post", "/api/v1/leads/bulk"),
+    ("get", "/api/v1/webhooks"), ("post", "/api/v1/webhooks"), ("get", "/api/v1/webhooks/{id}"),
+    ("patch", "/api/v1/webhooks/{id}"), ("delete", "/api/v1/webhooks/{id}"),
+    ("post", "/api/v1/webhooks/{id}/rotate-secret"), ("post", "/api/v1/webhooks/{id}/test"),
+    ("get", "/api/v1/webhooks/{id}/deliveries"),
+    ("post", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/resend"),
 }  # fmt: skip
-CREATES = {("post", "/api/v1/leads"), ("post", "/api/v1/call-logs")}
+CREATES = {("post", "/api/v1/leads"), ("post", "/api/v1/call-logs"), ("post", "/api/v1/webhooks")}
+ACCEPTS = {
+    ("post", "/api/v1/webhooks/{id}/test"),
+    ("post", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/resend"),
+}
 
 
 @pytest.fixture
@@ -49,7 +58,8 @@ def test_every_operation_documents_auth_errors_rate_headers_and_the_envelope(sch
             for status in ("401", "403", "429"):
                 content = responses[status]["content"]["application/json"]["schema"]
                 assert content == {"$ref": error_ref}, (method, path, status)
-            ok = responses["201" if (method, path) in CREATES else "200"]
+            ok_status = "201" if (method, path) in CREATES else "200"
+            ok = responses["202" if (method, path) in ACCEPTS else ok_status]
             assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(
                 ok["headers"]
             )
@@ -142,3 +152,43 @@ def test_links_chain_a_new_lead_to_its_calls_and_each_resource_to_its_id(schema,
     listed = admin_api.get("/api/v1/call-logs", {"lead_id": lead_id}).json()["data"]
     assert [entry["id"] for entry in listed] == [call.json()["data"]["id"]]
     assert admin_api.delete(f"/api/v1/call-logs/{call.json()['data']['id']}").status_code == 200
+
+
+def test_links_chain_a_new_webhook_subscription_to_its_operations(schema):
+    """POST /webhooks links to reading, changing, pinging, rotating, listing the deliveries of
+    and deleting the subscription, each with the created id as its path `id`."""
+    new_id = "$response.body#/data/id"
+    operations = {
+        operation["operationId"]: (method, path, operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    }
+    links = schema["paths"]["/api/v1/webhooks"]["post"]["responses"]["201"]["links"]
+    targets = {(operations[link["operationId"]][0], operations[link["operationId"]][1])
+               for link in links.values()}  # fmt: skip
+    assert targets == {
+        ("get", "/api/v1/webhooks/{id}"), ("patch", "/api/v1/webhooks/{id}"),
+        ("delete", "/api/v1/webhooks/{id}"), ("post", "/api/v1/webhooks/{id}/test"),
+        ("post", "/api/v1/webhooks/{id}/rotate-secret"),
+        ("get", "/api/v1/webhooks/{id}/deliveries"),
+    }  # fmt: skip
+    for link in links.values():
+        assert link["parameters"] == {"id": new_id}, link
+        parameters = {p["name"] for p in operations[link["operationId"]][2]["parameters"]}
+        assert "id" in parameters
+
+
+def test_webhook_secret_appears_only_in_the_create_and_rotate_answers(schema):
+    components = schema["components"]["schemas"]
+
+    def data_schema(path, method, status):
+        ref = schema["paths"][path][method]["responses"][status]["content"]["application/json"]
+        envelope = components[ref["schema"]["$ref"].rsplit("/", 1)[1]]
+        return components[envelope["properties"]["data"]["$ref"].rsplit("/", 1)[1]]
+
+    created = data_schema("/api/v1/webhooks", "post", "201")
+    rotated = data_schema("/api/v1/webhooks/{id}/rotate-secret", "post", "200")
+    read = data_schema("/api/v1/webhooks/{id}", "get", "200")
+    assert "secret" in created["properties"]
+    assert "secret" in rotated["properties"]
+    assert "secret" not in read["properties"]

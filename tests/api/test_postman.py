@@ -13,8 +13,11 @@ import requests
 
 from tests.api.test_openapi import OPERATIONS
 from tests.factories import make_key
+from webhooks.models import Message, Subscription
 
-SET_FROM_BODY = re.compile(r"pm\.collectionVariables\.set\('(\w+)', body\.data\.(\w+)\)")
+SET_FROM_BODY = re.compile(
+    r"pm\.collectionVariables\.set\('(\w+)', body\.data(?:\[(\d+)\])?\.(\w+)\)"
+)
 EXPECTS_STATUS = re.compile(r"pm\.response\.to\.have\.status\((\d+)\)")
 
 
@@ -38,7 +41,8 @@ def test_covers_every_operation_of_the_openapi_document(collection):
     covered = set()
     for item in collection["item"]:
         path = "/" + "/".join(item["request"]["url"]["path"])
-        path = re.sub(r"\{\{\w+Id\}\}", "{id}", path).replace("{{tagToRemove}}", "{tag}")
+        path = path.replace("{{deliveryId}}", "{delivery_id}").replace("{{tagToRemove}}", "{tag}")
+        path = re.sub(r"\{\{\w+Id\}\}", "{id}", path)
         covered.add((item["request"]["method"].lower(), path))
     assert covered == OPERATIONS
 
@@ -54,6 +58,25 @@ def test_order_is_create_merge_list_call_list_delete_call_delete_lead(collection
     order = ["Create a lead", "Merge a duplicate (same phone)", "List leads", "Log a missed call",
              "List the lead's call logs", "Delete the call log", "Delete the lead"]  # fmt: skip
     assert [name for name in names if name in order] == order
+
+
+def test_webhooks_are_subscribed_pinged_resent_rotated_then_deleted(collection):
+    """After the leads: a subscription to a public-looking URL (the server runs without
+    WEBHOOK_ALLOW_PRIVATE_URLS), its ping and resend chained by ids, and its deletion last."""
+    items = {item["name"]: item for item in collection["item"]}
+    names = [name for name in items if "webhook" in items[name]["request"]["url"]["raw"]]
+    assert names == [
+        "Subscribe a webhook receiver", "List webhook subscriptions",
+        "Get the webhook subscription", "Change the events it receives (PATCH)",
+        "Send a test ping", "List its deliveries", "Resend the ping",
+        "Rotate the signing secret", "Delete the webhook subscription",
+    ]  # fmt: skip
+    create = json.loads(items["Subscribe a webhook receiver"]["request"]["body"]["raw"])
+    assert create["url"].startswith("https://")
+    assert "127.0.0.1" not in create["url"]
+    assert "localhost" not in create["url"]
+    resend = items["Resend the ping"]["request"]["url"]["raw"]
+    assert resend.endswith("/webhooks/{{webhookId}}/deliveries/{{deliveryId}}/resend")
 
 
 def replay(collection: dict, base_url: str, api_key: str) -> list[tuple[str, int, int]]:
@@ -90,15 +113,22 @@ def replay(collection: dict, base_url: str, api_key: str) -> list[tuple[str, int
         script = "\n".join(item["event"][0]["script"]["exec"])
         expected = int(EXPECTS_STATUS.search(script).group(1))
         results.append((item["name"], expected, response.status_code))
-        for name, attribute in SET_FROM_BODY.findall(script):
-            variables[name] = response.json()["data"][attribute]
+        for name, index, attribute in SET_FROM_BODY.findall(script):
+            data = response.json()["data"]
+            variables[name] = (data[int(index)] if index else data)[attribute]
     return results
 
 
-def test_replays_top_to_bottom_against_a_fresh_server(live_server, transactional_db, admin_user):
+def test_replays_top_to_bottom_against_a_fresh_server(
+    live_server, transactional_db, admin_user, settings
+):
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = False  # as in CI: the walk-through needs no exception
     collection = requests.get(f"{live_server.url}/api/v1/postman_collection.json", timeout=30)
     assert collection.json()["variable"][0]["value"] == live_server.url
     _, raw = make_key(admin_user)
     for _ in range(2):  # twice: a fresh phone each run keeps "create" a 201
         for name, expected, actual in replay(collection.json(), live_server.url, raw):
             assert actual == expected, name
+    # Each run deletes its subscription at the end, and its delivery log with it.
+    assert not Subscription.objects.exists()
+    assert not Message.objects.exists()

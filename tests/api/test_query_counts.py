@@ -64,20 +64,21 @@ def test_writes_to_one_lead(api, busy_lead, django_assert_max_num_queries):
 
 
 def test_call_writes(api, busy_lead, django_assert_max_num_queries):
+    # Each change also asks which webhook subscriptions listen (webhooks.outbox.fan_out).
     body = {"call_type": "Inbound", "duration_seconds": 0, "external_id": "c-1"}
     by_lead = {**body, "lead_id": str(busy_lead.pk)}
     count(
-        django_assert_max_num_queries, 8, lambda: api.post_json("/api/v1/call-logs", by_lead), 201
+        django_assert_max_num_queries, 9, lambda: api.post_json("/api/v1/call-logs", by_lead), 201
     )
-    count(django_assert_max_num_queries, 8, lambda: api.post_json(
+    count(django_assert_max_num_queries, 9, lambda: api.post_json(
         "/api/v1/call-logs", {**by_lead, "duration_seconds": 30}), 200)  # fmt: skip
     by_phone = {**body, "external_id": "c-2", "phone": unique_phone()}  # a new lead too
-    # (two changes: each asks which webhook subscriptions listen, webhooks.outbox.fan_out)
+    # (two changes: the lead and the call)
     count(
         django_assert_max_num_queries, 13, lambda: api.post_json("/api/v1/call-logs", by_phone), 201
     )
     call = make_call(busy_lead)
-    count(django_assert_max_num_queries, 8, lambda: api.patch(
+    count(django_assert_max_num_queries, 9, lambda: api.patch(
         f"/api/v1/call-logs/{call.pk}", {"notes": "x"}, format="json"), 200)  # fmt: skip
 
 

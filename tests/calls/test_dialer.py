@@ -395,3 +395,14 @@ def test_the_outcome_filter_keeps_row_level_security(rep_api, rep, other_rep):
     make_call(theirs, outcome="Busy")
     data = rep_api.get(CALLS, {"outcome": "Busy"}).json()["data"]
     assert [c["lead_id"] for c in data] == [str(mine.pk)]
+
+
+def test_a_known_external_id_with_an_impossible_phone_is_a_400_on_phone(admin_api):
+    """Found by schemathesis: the second report of a call, by an impossible number, was a 500."""
+    lead = admin_api.post_json("/api/v1/leads", {"name": "D", "phone": "+919812399991"})
+    body = {"call_type": "Inbound", "duration_seconds": 3, "external_id": "dup-1"}
+    first = admin_api.post_json("/api/v1/call-logs", {**body, "lead_id": lead.json()["data"]["id"]})
+    assert first.status_code == 201
+    response = admin_api.post_json("/api/v1/call-logs", {**body, "phone": "+91 12"})
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "phone"

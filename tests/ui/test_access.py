@@ -11,7 +11,8 @@ from tests.factories import make_call, make_lead
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/leads/", "/leads/new/", "/leads/export.csv", "/calls/"]
+PAGES = ["/", "/leads/", "/leads/new/", "/leads/export.csv", "/calls/",
+         "/settings/integrations/webhooks/", "/settings/integrations/webhooks/new/"]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -10,6 +10,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from tests.factories import make_call, make_key, make_lead
+from webhooks.models import Attempt, Message, Subscription
 
 # Reports every violation to Python the moment it happens, on whichever page the browser is.
 REPORT_VIOLATIONS = """
@@ -95,6 +96,16 @@ def test_every_page_runs_without_a_csp_violation(page, page_log, login_as, live_
     visit(f"/settings/integrations/api/{api_key.pk}/edit/")
     visit(f"/settings/integrations/api/{api_key.pk}/regenerate/")
     visit(f"/settings/integrations/api/{api_key.pk}/revoke/")
+    hook = Subscription.objects.create(
+        owner=admin_user, url="https://hooks.example.com/crm", events=["*"], secret="whsec_x"
+    )
+    sent = Message.objects.create(subscription=hook, webhook_id="msg_csp", event_type="ping",
+                                  body="{}", state="delivered")  # fmt: skip
+    Attempt.objects.create(message=sent, status=200, duration_ms=5, response="ok")
+    visit("/settings/integrations/webhooks/", "Webhooks")
+    visit("/settings/integrations/webhooks/new/", "New webhook")
+    for action in ("edit", "rotate-secret", "delete", "deliveries"):
+        visit(f"/settings/integrations/webhooks/{hook.pk}/{action}/")
     # The page that shows a new key once, and its Copy button (static/js/app.js).
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     page.goto("/settings/integrations/api/new/")

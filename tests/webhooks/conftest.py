@@ -1,4 +1,9 @@
+import os
+import time
+from pathlib import Path
+
 import pytest
+from django.db import connection
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -39,3 +44,37 @@ def drain(limit: int = 1000) -> int:
         result.claim(worker.worker_id)
         worker.run_task(result)
     raise AssertionError(f"more than {limit} tasks: a loop?")
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def worker_env(transactional_db):
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{settings_dict['NAME']}"
+    else:
+        url = (
+            f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:"
+            f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+        )
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "WEBHOOK_ALLOW_PRIVATE_URLS": "1",
+        "WEBHOOK_RETRY_SCHEDULE": "0,1,1",
+        "WEBHOOK_TIMEOUT_SECONDS": "2",
+        "TASKS_HEARTBEAT_SECONDS": "1",
+        "TASKS_WORKER_DEAD_AFTER": "3",
+        "TASKS_BACKEND": "database",
+    }
+
+
+def wait_until(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

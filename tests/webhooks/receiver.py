@@ -33,7 +33,8 @@ class Received:
 class Receiver:
     def __init__(self, secret: str | None = None, host: str = "127.0.0.1"):
         self.secret = secret
-        self.received: list[Received] = []
+        self.received: list[Received] = []  # answered requests
+        self.arrivals: list[str] = []  # webhook-ids of requests as they arrive, answered or not
         self.script: list[tuple[int, dict, float]] = []  # (status, headers, delay) answers
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)
@@ -41,12 +42,18 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Buffered: the status line, headers and body leave in one write (unbuffered, the
+            # body would wait on Nagle's algorithm for the sender's delayed ACK, 40 ms).
+            wbufsize = -1
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode()
                 headers = {name.lower(): value for name, value in self.headers.items()}
                 verified = receiver.verify(body, headers)
+                with receiver.arrived:
+                    receiver.arrivals.append(headers.get("webhook-id"))
+                    receiver.arrived.notify_all()
                 with receiver.lock:
                     status, extra, delay = (
                         receiver.script.pop(0) if receiver.script else (200, {}, 0.0)
@@ -102,6 +109,16 @@ class Receiver:
                     break
                 self.arrived.wait(remaining)
             return list(self.received)
+
+    def wait_for_arrivals(self, count: int, timeout: float = 15.0) -> list[str]:
+        deadline = time.monotonic() + timeout
+        with self.arrived:
+            while len(self.arrivals) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self.arrived.wait(remaining)
+            return list(self.arrivals)
 
     def __enter__(self) -> Receiver:
         self.thread.start()
