@@ -28,7 +28,7 @@ def start_worker(worker_env):
         process = subprocess.Popen(
             [sys.executable, "manage.py", "db_worker", "--interval", "0.1",
              "--no-startup-delay", "--worker-id", worker_id],
-            cwd=ROOT, env=worker_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=worker_env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         )  # fmt: skip
         started.append(process)
         return process
