@@ -11,6 +11,11 @@ UI_P50_MAX_MS = 100.0
 LOOKUP_CPU_RATIO_MAX = 1.3  # phone lookup vs GET by id, CPU per request
 SEARCH_P50_MAX_MS = 50.0
 BULK_SPEEDUP_MIN = 5.0  # leads per second, bulk vs single creates
+# Issue #11 (webhooks).
+OUTBOX_CPU_RATIO_MAX = 1.15  # a write with one subscription vs none, CPU per request
+DELIVERY_RATE_MIN = 100.0  # messages per second, 2 db_workers
+DELIVERY_P50_MAX_MS = 2000.0  # commit to delivery, idle queue
+OUTBOX_GROUPS = ("app", "db")  # gunicorn workers + PostgreSQL backends
 CPU_GROUPS = ("app", "db", "redis")  # what a request costs the server side
 # Scenarios whose request is another scenario's, for the SQL column.
 QUERY_KEYS = {"list_probe": "list", "merge_probe": "merge", "merge_1k": "merge",
@@ -181,12 +186,83 @@ def _bulk_target(outcomes: dict) -> tuple[str, str] | None:
     )
 
 
+def _outbox_cpu_ms(outcome) -> float:
+    return sum(outcome.cpu_ms_per_request(g) or 0 for g in OUTBOX_GROUPS)
+
+
+def _outbox_targets(outcomes: dict) -> list[tuple[str, str]]:
+    """A write with the subscription enabled (its message and delivery task written in the
+    write's transaction, no worker running) vs its twin without, CPU per request of the gunicorn
+    workers + PostgreSQL over all rounds."""
+    found = []
+    for hook in outcomes.values():
+        twin = outcomes.get(hook.scenario.twin) if hook.scenario.webhook else None
+        if not (twin and hook.result and twin.result and _outbox_cpu_ms(twin)):
+            continue
+        with_ms, without_ms = _outbox_cpu_ms(hook), _outbox_cpu_ms(twin)
+        ratio = with_ms / without_ms
+        requests = sum(r.result.requests for r in hook.rounds)
+        per_request = hook.messages / requests if requests else 0
+        parts = " + ".join(
+            f"{g} {hook.cpu_ms_per_request(g) or 0:.2f} vs {twin.cpu_ms_per_request(g) or 0:.2f}"
+            for g in OUTBOX_GROUPS
+        )
+        found.append((
+            "PASS" if ratio <= OUTBOX_CPU_RATIO_MAX else "FAIL",
+            f"Outbox cost, {twin.scenario.label}: {ratio:.2f}× the CPU per request with one "
+            f"webhook subscription ({with_ms:.2f} vs {without_ms:.2f} ms: gunicorn workers + "
+            f"PostgreSQL, all rounds; {parts}), {per_request:.2f} messages queued per request, "
+            f"no worker running; target ≤ {OUTBOX_CPU_RATIO_MAX}×. Throughput "
+            f"{hook.result.rps:,.0f} vs {twin.result.rps:,.0f} req/s (best rounds).",
+        ))  # fmt: skip
+    return found
+
+
+def _delivery_targets(hooks: dict | None) -> list[tuple[str, str]]:
+    found = []
+    throughput = (hooks or {}).get("throughput")
+    if throughput is not None:
+        cpu = throughput.cpu_ms_per_message
+        cpu_text = (
+            f" CPU per message: db_workers {cpu['app']:.2f} ms, PostgreSQL {cpu['db']:.2f} ms."
+            if cpu
+            else ""
+        )
+        lost = throughput.queued - throughput.delivered
+        found.append((
+            "PASS" if throughput.per_second >= DELIVERY_RATE_MIN and lost <= 0 else "FAIL",
+            f"Webhook delivery: 2 `db_worker`s delivered {throughput.delivered:,} of "
+            f"{throughput.queued:,} queued messages to the local receiver at "
+            f"{throughput.per_second:,.0f} messages/s (first to last delivery, "
+            f"{throughput.seconds:.1f} s; {throughput.duplicates} duplicates; "
+            f"{throughput.verified} signatures checked, {throughput.bad_signatures} bad); target "
+            f"≥ {DELIVERY_RATE_MIN:.0f} messages/s.{cpu_text}",
+        ))  # fmt: skip
+    latency = (hooks or {}).get("latency")
+    if latency is not None:
+        p50, p95 = latency.percentile(50), latency.percentile(95)
+        if p50 is None:
+            found.append(("FAIL", "Commit-to-delivery latency: no message arrived."))
+        else:
+            missing = latency.sent - len(latency.latencies_ms)
+            found.append((
+                "PASS" if p50 < DELIVERY_P50_MAX_MS and not missing else "FAIL",
+                f"Commit-to-delivery latency on an idle queue ({len(latency.latencies_ms)} of "
+                f"{latency.sent} single creates ~100 ms apart, from the create's response to "
+                f"the receiver's arrival): p50 {p50:.0f} ms, p95 {p95:.0f} ms, max "
+                f"{max(latency.latencies_ms):.0f} ms; target p50 < {DELIVERY_P50_MAX_MS:.0f} ms.",
+            ))  # fmt: skip
+    return found
+
+
 def _silent(outcome) -> bool:
     """Rounds ran but not one response came back (requests slower than the round)."""
     return bool(outcome.rounds) and not any(r.result.requests for r in outcome.rounds)
 
 
-def targets(outcomes: dict, search: dict | None = None) -> list[tuple[str, str]]:
+def targets(
+    outcomes: dict, search: dict | None = None, hooks: dict | None = None
+) -> list[tuple[str, str]]:
     """(verdict, sentence) for each target."""
     found = []
 
@@ -233,6 +309,8 @@ def targets(outcomes: dict, search: dict | None = None) -> list[tuple[str, str]]
                    _bulk_target(outcomes)):  # fmt: skip
         if target is not None:
             found.append(target)
+    found += _outbox_targets(outcomes)
+    found += _delivery_targets(hooks)
     bad = [f"{o.scenario.label} ({o.describe_statuses()})" for o in outcomes.values()
            if o.unexpected() or _silent(o)]  # fmt: skip
     found.append((
@@ -242,6 +320,54 @@ def targets(outcomes: dict, search: dict | None = None) -> list[tuple[str, str]]
         + (", and every bulk response created all its leads." if "bulk" in outcomes else "."),
     ))  # fmt: skip
     return found
+
+
+def _webhooks_section(hooks: dict) -> list[str]:
+    """How the delivery figures were taken (issue #11); the outbox cost rows are in Results."""
+    t, lat = hooks.get("throughput"), hooks.get("latency")
+    if t is None and lat is None:
+        return []
+    lines = [
+        "",
+        "## Webhook delivery (issue #11)",
+        "",
+        "*Outbox cost* (targets above): the `… 1 webhook subscription` rows run right after "
+        "their twins with the bench's one subscription (all events, owned by the admin, to "
+        "`bench/receiver.py`) enabled, and no worker running: what a write pays is the "
+        "message and its delivery task written in its transaction. The twins run with it "
+        "disabled, which fan_out treats as no subscription (its one query finds none). The "
+        "queued messages and tasks go with the round's other rows.",
+    ]
+    if t is not None:
+        cpu = t.cpu_ms_per_message
+        lines += [
+            "",
+            f"*Throughput*: {t.queued:,} messages queued by bulk creates "
+            f"({t.queue_seconds:.1f} s) with no worker running; then 2 `manage.py db_worker "
+            "--interval 0.1 --no-startup-delay` processes (production settings, "
+            "`WEBHOOK_ALLOW_PRIVATE_URLS=1`) delivered them to `bench/receiver.py` (asyncio, "
+            f"HTTP/1.1 keep-alive, 200 at once). First delivery {t.start_to_first:.1f} s after "
+            f"the workers were spawned; first to last {t.seconds:.1f} s: "
+            f"**{t.per_second:,.0f} messages/s**. Messages afterwards: {t.states}."
+            + (
+                f" CPU per message: workers {cpu['app']:.2f} ms, PostgreSQL {cpu['db']:.2f} ms "
+                f"(other load {t.other_load_cores:.2f} cores)."
+                if cpu else ""
+            ),
+        ]  # fmt: skip
+        lines += [f"- {note}" for note in t.notes]
+    if lat is not None and lat.latencies_ms:
+        values = sorted(lat.latencies_ms)
+        lines += [
+            "",
+            f"*Latency*: with the workers idle, {lat.sent} `POST /api/v1/leads` one at a time, "
+            "~100 ms apart; from the moment the response was back (committed) to the "
+            f"receiver's arrival: min {values[0]:.0f}, p50 {lat.percentile(50):.0f}, p95 "
+            f"{lat.percentile(95):.0f}, max {values[-1]:.0f} ms (the workers poll every 0.1 s).",
+        ]
+    if lat is not None:
+        lines += [f"- {note}" for note in lat.notes]
+    return lines
 
 
 def render(ctx: dict[str, Any]) -> str:
@@ -316,8 +442,9 @@ def render(ctx: dict[str, Any]) -> str:
         "limit's commands (django-ratelimit: an add, then an increment).",
     ]
     lines += ["", "## Targets", ""]
-    found = targets(outcomes, ctx.get("search"))
+    found = targets(outcomes, ctx.get("search"), ctx.get("webhooks"))
     lines += [f"- **{verdict}** {sentence}" for verdict, sentence in found]
+    lines += _webhooks_section(ctx.get("webhooks") or {})
     if ctx["sweep"]:
         lines += ["", "## Worker configurations (list leads)", ""]
         lines += [
@@ -388,6 +515,36 @@ def _items_json(outcome) -> dict:
     return {"leads_per_request": size, "leads_per_second": round(outcome.result.rps * size, 1)}
 
 
+def _webhooks_json(outcomes: dict, hooks: dict) -> dict:
+    found: dict[str, Any] = {"outbox_cpu_ratio": {}}
+    for hook in outcomes.values():
+        twin = outcomes.get(hook.scenario.twin) if hook.scenario.webhook else None
+        if twin and hook.result and twin.result and _outbox_cpu_ms(twin):
+            requests = sum(r.result.requests for r in hook.rounds)
+            found["outbox_cpu_ratio"][twin.scenario.key] = {
+                "ratio": round(_outbox_cpu_ms(hook) / _outbox_cpu_ms(twin), 3),
+                "with_ms": round(_outbox_cpu_ms(hook), 3),
+                "without_ms": round(_outbox_cpu_ms(twin), 3),
+                "messages_per_request": round(hook.messages / requests, 3) if requests else None,
+            }
+    if (t := hooks.get("throughput")) is not None:
+        found["delivery"] = {
+            "messages_per_second": round(t.per_second, 1), "queued": t.queued,
+            "delivered": t.delivered, "duplicates": t.duplicates, "seconds": round(t.seconds, 2),
+            "workers_start_to_first_delivery_s": round(t.start_to_first, 2),
+            "queue_seconds": round(t.queue_seconds, 2), "states": t.states,
+            "cpu_ms_per_message": t.cpu_ms_per_message, "verified": t.verified,
+            "bad_signatures": t.bad_signatures, "other_load_cores": round(t.other_load_cores, 2),
+        }  # fmt: skip
+    if (lat := hooks.get("latency")) is not None and lat.latencies_ms:
+        found["latency_ms"] = {
+            "p50": round(lat.percentile(50), 1), "p95": round(lat.percentile(95), 1),
+            "max": round(max(lat.latencies_ms), 1), "min": round(min(lat.latencies_ms), 1),
+            "sent": lat.sent, "measured": len(lat.latencies_ms),
+        }  # fmt: skip
+    return found
+
+
 def as_json(ctx: dict[str, Any]) -> dict:
     return {
         "started": ctx["started"].isoformat(),
@@ -412,8 +569,10 @@ def as_json(ctx: dict[str, Any]) -> dict:
             for key, o in ctx["outcomes"].items()
         },
         "targets": [
-            {"verdict": v, "text": t} for v, t in targets(ctx["outcomes"], ctx.get("search"))
+            {"verdict": v, "text": t}
+            for v, t in targets(ctx["outcomes"], ctx.get("search"), ctx.get("webhooks"))
         ],
+        "webhooks": _webhooks_json(ctx["outcomes"], ctx.get("webhooks") or {}),
         "profiles": {
             key: [
                 {"stage": n, "pct": round(p, 1), "blocked_pct": round(b)}

@@ -34,6 +34,7 @@ import requests  # noqa: E402
 
 from bench import harness, report, seed  # noqa: E402
 from bench import profile as profiling  # noqa: E402
+from bench import webhook_bench as hooks  # noqa: E402
 from bench.harness import RESULTS, CpuMeter, Server, WrkResult  # noqa: E402
 
 APP = "config.wsgi:application"
@@ -100,6 +101,10 @@ class Scenario:
     # left to finish the requests wrk dropped, outside any measurement.
     min_seconds: float = 0
     drain: bool = False
+    # Runs with the bench's webhook subscription enabled (issue #11's outbox cost), right after
+    # its twin without (`twin`), so both see the same tables.
+    webhook: bool = False
+    twin: str = ""
 
     @property
     def writes(self) -> bool:
@@ -118,6 +123,7 @@ class Outcome:
     scenario: Scenario
     rounds: list[Round] = field(default_factory=list)
     note: str = ""  # e.g. "not available yet"
+    messages: int = 0  # webhook messages the measured rounds queued (webhook scenarios)
 
     @property
     def probe(self) -> bool:
@@ -241,9 +247,12 @@ def bulk_body(serial: int) -> dict:
     return {"leads": leads}
 
 
-def count_queries(server: Server, key: str, files: dict) -> tuple[dict[str, list[str]], list]:
+def count_queries(
+    server: Server, key: str, files: dict, only: tuple[str, ...] = (), suffix: str = ""
+) -> tuple[dict[str, list[str]], list]:
     """The SQL each API scenario's request runs (in-process, Django's test client), and notes
-    on requests that did not answer as their scenario expects."""
+    on requests that did not answer as their scenario expects. `only`: these requests, their
+    keys with `suffix` (the webhook scenarios' counts, with the subscription enabled)."""
     phone, name = files["merge"].read_text().splitlines()[0].split("\t")
     lead_id = files["calls"].read_text().splitlines()[0]
     serial = random.randrange(10**8 - 10**6)
@@ -270,6 +279,8 @@ def count_queries(server: Server, key: str, files: dict) -> tuple[dict[str, list
         ]},
     }  # fmt: skip
     expected = {"create": 201, "log_call": 201}
+    if only:
+        specs = {key_: spec for key_, spec in specs.items() if key_ in only}
     done = subprocess.run(
         [sys.executable, "bench/sqlcheck.py", key], input=json.dumps(list(specs.values())),
         cwd=ROOT, env=server.env, capture_output=True, text=True,
@@ -283,7 +294,9 @@ def count_queries(server: Server, key: str, files: dict) -> tuple[dict[str, list
         for key_, answer in zip(specs, answers, strict=True)
         if answer["status"] != expected.get(key_, 200)
     ]
-    queries = {key_: answer["normalized"] for key_, answer in zip(specs, answers, strict=True)}
+    queries = {
+        key_ + suffix: answer["normalized"] for key_, answer in zip(specs, answers, strict=True)
+    }
     return queries, notes
 
 
@@ -403,6 +416,7 @@ class Runner:
         self.plan, self.servers, self.headers = plan, servers, headers
         self.nonce = random.randrange(1000)
         self.quiet_left = plan.quiet_budget
+        self.subscription: hooks.Subscription | None = None  # for webhook scenarios
 
     def _wrk(self, scenario: Scenario, seconds: float, label: str) -> WrkResult:
         connections = scenario.connections or self.plan.connections
@@ -429,6 +443,18 @@ class Runner:
             self.quiet_left -= harness.wait_for_quiet(list(self.servers.values()), limit)
 
     def run_round(self, outcome: Outcome, round_: int, seconds: float | None = None) -> None:
+        if not outcome.scenario.webhook:
+            self._run_round(outcome, round_, seconds)
+            return
+        if self.subscription is None:
+            raise RuntimeError(f"{outcome.scenario.key} needs the bench's webhook subscription")
+        self.subscription.set_enabled(True)
+        try:
+            self._run_round(outcome, round_, seconds)
+        finally:
+            self.subscription.set_enabled(False)
+
+    def _run_round(self, outcome: Outcome, round_: int, seconds: float | None = None) -> None:
         scenario = outcome.scenario
         self.wait_for_quiet()
         if round_ == 0 and self.plan.warmup:
@@ -437,9 +463,12 @@ class Runner:
         if seconds is None:
             seconds = self.plan.probe_seconds if outcome.probe else self.plan.seconds
             seconds = max(seconds, scenario.min_seconds)
+        queued = self.subscription.messages() if scenario.webhook else 0
         with CpuMeter(list(self.servers.values())) as meter:
             result = self._wrk(scenario, seconds, f"{scenario.key} round {round_ + 1}")
         self.drain(scenario)
+        if scenario.webhook:
+            outcome.messages += self.subscription.messages() - queued
         outcome.rounds.append(Round(result, meter.foreign_cores, meter.cpu_seconds))
         flag = "" if result.unexpected(scenario.expected) == 0 else "  <-- UNEXPECTED RESPONSES"
         app_ms = 1000 * meter.cpu_seconds["app"] / max(1, result.requests)
@@ -534,6 +563,9 @@ def build_scenarios(files: dict, small_files: dict, heavy: str, processes: int) 
                  "/api/v1/leads", 200, script="lookup_lead.lua", script_args=("id", lookups)),
         Scenario("create", "create lead", "POST /api/v1/leads (new phone)", "/api/v1/leads", 201,
                  script="create_lead.lua"),
+        Scenario("create_hook", "create lead, 1 webhook subscription",
+                 "POST /api/v1/leads (new phone; 1 subscription, no worker)", "/api/v1/leads",
+                 201, script="create_lead.lua", webhook=True, twin="create"),
         # Two requests per worker keep every worker busy; 16 would queue for seconds.
         Scenario("bulk", f"bulk create, {BULK_SIZE} leads a request",
                  f"POST /api/v1/leads/bulk ({BULK_SIZE} new phones)", "/api/v1/leads/bulk", 200,
@@ -542,12 +574,20 @@ def build_scenarios(files: dict, small_files: dict, heavy: str, processes: int) 
                  drain=True),
         Scenario("merge", "merge lead", "POST /api/v1/leads (existing phone)", "/api/v1/leads",
                  200, script="merge_lead.lua", script_args=(str(files["merge"]),)),
+        Scenario("merge_hook", "merge lead, 1 webhook subscription",
+                 "POST /api/v1/leads (existing phone; 1 subscription, no worker)",
+                 "/api/v1/leads", 200, script="merge_lead.lua",
+                 script_args=(str(files["merge"]),), webhook=True, twin="merge"),
         Scenario("merge_1k", "merge lead @1k leads", "POST /api/v1/leads (existing phone)",
                  "/api/v1/leads", 200, server="small", auth="small", script="merge_lead.lua",
                  script_args=(str(small_files["merge"]),)),
         Scenario("calls", "list call logs", "GET /api/v1/call-logs", "/api/v1/call-logs", 200),
         Scenario("log_call", "log a call", "POST /api/v1/call-logs", "/api/v1/call-logs", 201,
                  script="log_call.lua", script_args=(str(files["calls"]),)),
+        Scenario("log_call_hook", "log a call, 1 webhook subscription",
+                 "POST /api/v1/call-logs (1 subscription, no worker)", "/api/v1/call-logs", 201,
+                 script="log_call.lua", script_args=(str(files["calls"]),), webhook=True,
+                 twin="log_call"),
         # Latency probes: one request at a time, so latency = server time.
         Scenario("raw_probe", "data floor, 1 connection", "GET /api/v1/leads (raw app)",
                  "/api/v1/leads", 200, server="raw", auth="none", connections=1),
@@ -597,6 +637,10 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--reseed", action="store_true", help="reseed even if counts match")
     parser.add_argument("--db", default="crm_bench", help="main database name")
+    parser.add_argument(
+        "--webhook-messages", type=int,
+        help="messages the webhook delivery scenario queues (2,000; --quick 300)",
+    )  # fmt: skip
     args = parser.parse_args()
     plan = Plan.from_args(args)
     started = dt.datetime.now(dt.UTC)
@@ -641,6 +685,7 @@ def main() -> None:
     profiles: dict[str, profiling.Profile] = {}
     notes: list[str] = []
     servers: dict[str, Server] = {}
+    delivery: dict = {}  # the webhook delivery measurements, and their processes
     try:
         if plan.sweep:
             say("worker configs: list leads under each, interleaved")
@@ -670,6 +715,19 @@ def main() -> None:
             seed.cleanup_after_run(dbname, added_since(info, started))
             with psycopg.connect(seed.dsn(dbname), autocommit=True) as conn:
                 seed.vacuum_analyze(conn)
+        # Issue #11: the subscription the webhook scenarios enable, and their SQL with it on.
+        subscription = hooks.create_subscription(seed.dsn(args.db))
+        hooks_started = dt.datetime.now(dt.UTC)
+        subscription.set_enabled(True)
+        try:
+            hook_queries, sql_notes = count_queries(
+                servers["app"], key, files, only=("create", "merge", "log_call"), suffix="_hook"
+            )
+        finally:
+            subscription.set_enabled(False)
+        queries.update(hook_queries)
+        notes += sql_notes
+        seed.cleanup_after_run(args.db, hooks_started)
         session = login(servers["app"].base_url)
         headers["session"] = {"Cookie": f"sessionid={session}"} if session else None
         missing = ui_availability(servers["app"].base_url, session, args.db, heavy)
@@ -680,6 +738,7 @@ def main() -> None:
                 outcomes[scenario.key].note = why
                 say(f"  {scenario.label:<40} {why}")
         runner = Runner(plan, servers, headers)
+        runner.subscription = subscription
 
         def reset(since: dt.datetime) -> None:
             """Undo the round's writes and vacuum, as autovacuum would in time: new rows and
@@ -694,7 +753,11 @@ def main() -> None:
             for key_ in ("list", "merge"):
                 say(f"profiling {key_} with py-spy ({plan.profile_seconds}s)")
                 profiles[key_] = profile_scenario(runner, outcomes[key_].scenario)
+        delivery = measure_delivery(plan, args, subscription, servers["app"], key, config)
     finally:
+        for process in (delivery.get("workers"), delivery.get("receiver")):
+            if process is not None:
+                process.stop()
         for server in servers.values():
             server.stop()
         for dbname, info in data.items():
@@ -714,6 +777,7 @@ def main() -> None:
         "notes": notes,
         "queries": queries,
         "search": {"query": SEARCH_QUERY, "matches": search_matches, "leads": args.leads},
+        "webhooks": {k: v for k, v in delivery.items() if k in ("throughput", "latency")},
         "versions": versions(),
     }
     text = report.render(context)
@@ -722,6 +786,45 @@ def main() -> None:
     print()
     print(text)
     say(f"wrote {RESULTS / 'latest.md'} (raw output: {RESULTS}/*.raw)")
+
+
+def measure_delivery(
+    plan: Plan, args, subscription: hooks.Subscription, app: Server, key: str, config
+) -> dict:
+    """Issue #11's delivery scenarios, after every other measurement: N messages queued with no
+    worker running, then 2 db_workers deliver them to bench/receiver.py (throughput, first to
+    last delivery); then, the workers idle, leads created one at a time (commit-to-delivery
+    latency). Returns the figures and the processes (the caller stops them)."""
+    found: dict = {}
+    size = "quick" if args.quick else "full"
+    messages = args.webhook_messages or hooks.THROUGHPUT_MESSAGES[size]
+    leads = hooks.LATENCY_LEADS[size]
+    found["receiver"] = receiver = hooks.Receiver(subscription.secret).start()
+    subscription.set_enabled(True)
+    try:
+        say(f"webhook delivery: queueing {messages:,} messages (bulk creates), no worker running")
+        throughput, workers = hooks.measure_throughput(
+            subscription, receiver, app.base_url, key, messages, parallel=config.processes
+        )
+        found["workers"], found["throughput"] = workers, throughput
+        say(
+            f"  {hooks.WORKERS} db_workers delivered {throughput.delivered:,} of "
+            f"{throughput.queued:,} in {throughput.seconds:.1f}s: "
+            f"{throughput.per_second:,.0f} messages/s (states {throughput.states})"
+        )
+        time.sleep(1.0)  # the workers are idle: nothing queued, polling every 0.1 s
+        say(f"webhook latency: {leads} creates, {hooks.LATENCY_SPACING * 1000:.0f} ms apart")
+        latency = hooks.measure_latency(app.base_url, key, receiver, leads)
+        found["latency"] = latency
+        say(
+            f"  commit → delivery p50 {latency.percentile(50):.0f} ms, "
+            f"p95 {latency.percentile(95):.0f} ms ({len(latency.latencies_ms)} of {latency.sent})"
+            if latency.latencies_ms
+            else "  no latency measured"
+        )
+    finally:
+        subscription.set_enabled(False)
+    return found
 
 
 def added_since(info: seed.SeedInfo, started: dt.datetime) -> dt.datetime:

@@ -50,6 +50,8 @@ SEED_VERSION = "5"  # bump when the shape of the seeded data changes: forces a r
 HEAVY_LEAD_CALLS = 200
 SEED_DAYS = 90
 LOADED_TABLES = ("leads_lead", "calls_calllog", "events_event")
+# The webhook scenarios' (issue #11) inserts and deletes; vacuumed with the others.
+WEBHOOK_TABLES = ("webhooks_message", "webhooks_attempt", "django_tasks_database_dbtaskresult")
 _T0 = time.perf_counter()
 RESEED_AFTER = dt.timedelta(hours=24)  # the default 30-day window drifts as the data ages
 
@@ -356,16 +358,61 @@ def _copy(conn: psycopg.Connection, target: str, rows: list[str], chunk: int = 2
 
 
 def cleanup_after_run(dbname: str, since: dt.datetime) -> dict[str, int]:
-    """Delete what the write scenarios added (leads, calls, notes and events), so the next run
-    finds the seeded counts again. (Merge targets keep their merged notes/tags; the row counts
-    are what matters.)"""
+    """Delete what the write scenarios added (leads, calls, notes, events, and the webhook
+    scenarios' subscription, messages, attempts, delivery tasks and worker heartbeats), so the
+    next run finds the seeded counts again. (Merge targets keep their merged notes/tags; the
+    row counts are what matters.)"""
     with psycopg.connect(dsn(dbname), autocommit=True) as conn:
         return _delete_since(conn, since)
+
+
+def delete_webhook_rows(
+    conn: psycopg.Connection,
+    *,
+    since: dt.datetime | None = None,
+    subscription_id: str | None = None,
+    url: str | None = None,
+) -> dict[str, int]:
+    """Webhook messages (with their attempts and delivery tasks) created since `since`, or those
+    of one subscription, or of the subscriptions to `url` together with those subscriptions.
+    Messages go before the events they name (a foreign key)."""
+    if since is not None:
+        where, args = "m.created_at >= %s", [since]
+    elif subscription_id is not None:
+        where, args = "m.subscription_id = %s", [subscription_id]
+    else:
+        where = "m.subscription_id IN (SELECT id FROM webhooks_subscription WHERE url = %s)"
+        args = [url]
+    deleted = {}
+    statements = (
+        ("webhooks_attempt", "DELETE FROM webhooks_attempt a USING webhooks_message m "
+         f"WHERE a.message_id = m.id AND {where}"),
+        # A delivery task's one argument is its message's id.
+        ("django_tasks_database_dbtaskresult", "DELETE FROM django_tasks_database_dbtaskresult "
+         f"WHERE args_kwargs->'args'->>0 IN (SELECT m.id::text FROM webhooks_message m "
+         f"WHERE {where})"),
+        ("webhooks_message", f"DELETE FROM webhooks_message m WHERE {where}"),
+    )  # fmt: skip
+    for table, sql in statements:
+        deleted[table] = conn.execute(sql, args).rowcount
+    if since is not None:
+        deleted["django_tasks_database_dbtaskresult"] += conn.execute(
+            "DELETE FROM django_tasks_database_dbtaskresult WHERE enqueued_at >= %s", [since]
+        ).rowcount
+        for table, column in (("webhooks_subscription", "created_at"),
+                              ("webhooks_workerheartbeat", "started_at")):  # fmt: skip
+            cur = conn.execute(f"DELETE FROM {table} WHERE {column} >= %s", [since])
+            deleted[table] = cur.rowcount
+    elif url is not None:
+        cur = conn.execute("DELETE FROM webhooks_subscription WHERE url = %s", [url])
+        deleted["webhooks_subscription"] = cur.rowcount
+    return deleted
 
 
 def _delete_since(conn: psycopg.Connection, since: dt.datetime) -> dict[str, int]:
     deleted = {}
     with conn.transaction():
+        deleted.update(delete_webhook_rows(conn, since=since))
         for table, column in (
             ("events_event", "occurred_at"),
             ("leads_note", "created_at"),
@@ -379,7 +426,7 @@ def _delete_since(conn: psycopg.Connection, since: dt.datetime) -> dict[str, int
 
 def vacuum_analyze(conn: psycopg.Connection) -> None:
     """Fresh statistics and visibility map (index-only scans), as autovacuum keeps them."""
-    for table in (*LOADED_TABLES, "leads_note", "accounts_user"):
+    for table in (*LOADED_TABLES, "leads_note", "accounts_user", *WEBHOOK_TABLES):
         conn.execute(f"VACUUM ANALYZE {table}")
 
 

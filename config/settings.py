@@ -345,6 +345,9 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 # restarted, a crash between commit and enqueue). Longer than a busy queue's usual wait: waking
 # a message that still has its task costs a wasted claim, never a second delivery.
 WEBHOOK_SWEEP_AFTER_SECONDS = env_int("WEBHOOK_SWEEP_AFTER_SECONDS", 120, minimum=1)
+# Certificates (PEM) that HTTPS receivers' certificates must chain to, instead of the system's
+# trust store: for receivers behind a private CA.
+WEBHOOK_CA_BUNDLE = env_str("WEBHOOK_CA_BUNDLE")
 # Lifts the SSRF guard's address check: for receivers on an internal network, and tests.
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
 

@@ -10,6 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import urllib3
+from django.conf import settings
 from standardwebhooks.webhooks import Webhook
 
 from core.errors import ServiceError
@@ -129,6 +130,7 @@ def _pool(target: Target, address: str) -> urllib3.HTTPConnectionPool:
         pool = urllib3.HTTPSConnectionPool(
             **options,
             cert_reqs="CERT_REQUIRED",
+            ca_certs=settings.WEBHOOK_CA_BUNDLE or None,  # None: the system's trust store
             server_hostname=None if _is_ip(target.host) else target.host,
             assert_hostname=target.host,
         )

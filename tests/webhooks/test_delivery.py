@@ -261,3 +261,19 @@ def make_lead_via_api(api):
 
 
 _numbers = itertools.count(10_000)
+
+
+def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(admin_api, receiver, settings):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    settings.WEBHOOK_RETRY_SCHEDULE = [0, 0]
+    subscription = subscribe(admin_api, receiver)
+    receiver.answer(200, delay=2.5)
+    make_lead_via_api(admin_api)
+    drain()
+    [delivery] = admin_api.get(f"/api/v1/webhooks/{subscription['id']}/deliveries").json()["data"]
+    first, second = delivery["attempts"]
+    assert first["status"] is None
+    assert first["error"] == "Timed out after 1 s"
+    assert first["duration_ms"] < 2000
+    assert second["status"] == 200
+    assert delivery["state"] == "delivered"
