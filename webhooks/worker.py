@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
@@ -67,7 +68,8 @@ def requeue_orphans(now: dt.datetime | None = None) -> int:
 class Supervisor(threading.Thread):
     """Runs beside a worker's loop, in its own thread (and database connection)."""
 
-    def __init__(self, worker_id: str | None, requeue: bool = True):
+    def __init__(self, worker_id: Callable[[], str] | None, requeue: bool = True):
+        """`worker_id`: the worker's current id (it changes after a database outage)."""
         super().__init__(name="tasks-supervisor", daemon=True)
         self.worker_id = worker_id
         self.requeue = requeue
@@ -82,8 +84,8 @@ class Supervisor(threading.Thread):
     def tick(self) -> None:
         try:
             close_old_connections()
-            if self.worker_id:
-                beat(self.worker_id)
+            if self.worker_id is not None:
+                beat(self.worker_id())
             if self.requeue:
                 requeue_orphans()
             outbox.sweep()

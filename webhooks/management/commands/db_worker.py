@@ -24,12 +24,15 @@ class ResilientWorker(db_worker.Worker):
                 super().run()
                 return
             except DatabaseError as exc:
-                # The claim loop lost its database: wait, reconnect, go on. A task this worker
-                # held is re-queued by a supervisor once its heartbeat is old.
+                # The database went away (a restart): wait, reconnect, go on under a new id.
+                # A task this worker was running when it happened stays "running" under the
+                # old id, whose heartbeat now stops: a supervisor puts it back in the queue.
                 logger.warning("database unreachable (%s); retrying in 2 s", exc)
                 connection.close()
                 time.sleep(2)
                 close_old_connections()
+                self.worker_id = get_random_string(32)
+                logger.info("continuing as worker_id=%s", self.worker_id)
 
 
 def _asynchronous_commit(sender, connection, **kwargs) -> None:
@@ -67,7 +70,7 @@ class Command(db_worker.Command):
             excluded_queue_names=excluded,
         )
         connection_created.connect(_asynchronous_commit, dispatch_uid="db_worker.async_commit")
-        supervisor = Supervisor(worker.worker_id)
+        supervisor = Supervisor(lambda: worker.worker_id)
         supervisor.start()
         worker.configure_signals()
         try:
