@@ -70,7 +70,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing(admin_user, receiver, start_
 
 @pytest.mark.skipif(
     "sqlite" in os.environ.get("DATABASE_URL", "sqlite"),
-    reason="several worker processes share the queue on PostgreSQL (CI's step 7 runs this)",
+    reason="several worker processes share the queue on PostgreSQL (CI's step 8 runs this)",
 )
 def test_two_workers_deliver_500_messages_each_exactly_once(admin_user, receiver, start_worker):
     from django_tasks_db.models import DBTaskResult
