@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
@@ -69,9 +69,27 @@ def fan_out(sender, *, events: list[Event], actor, **kwargs) -> None:
                 continue
             body = body or _body(event, event_type)
             messages.append(_message(subscription, event_type, body, event))
+    messages = _still_subscribed(messages)
     if messages:
         Message.objects.bulk_create(messages)
         wake([message.pk for message in messages])
+
+
+def _still_subscribed(messages: list[Message]) -> list[Message]:
+    """The messages whose subscription still exists, locked FOR KEY SHARE until this change
+    commits: a subscription deleted meanwhile would otherwise fail the change itself (its
+    messages' foreign key), and a delete now waits for the change instead. Other writers are
+    not held up (KEY SHARE locks do not conflict). SQLite runs one writer at a time anyway."""
+    if not messages or connection.vendor != "postgresql":
+        return messages
+    ids = list({message.subscription_id for message in messages})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Subscription._meta.db_table} WHERE id = ANY(%s) FOR KEY SHARE",  # noqa: S608
+            [ids],
+        )
+        alive = {row[0] for row in cursor.fetchall()}
+    return [message for message in messages if message.subscription_id in alive]
 
 
 def _may_see(owner, event: Event, assignees: dict) -> bool:
@@ -184,7 +202,9 @@ def attempt(message_id: str) -> str:
     """Make the message's next attempt, if it is due and nobody else holds it. Returns what
     happened, for the task's result."""
     now = timezone.now()
-    lease = now + dt.timedelta(seconds=rules.timeout_seconds() + 5)
+    # The hold covers the whole attempt (DNS, then the timeout) and its bookkeeping; its exact
+    # value is this attempt's token: only the holder may record the outcome.
+    lease = now + dt.timedelta(seconds=rules.DNS_TIMEOUT_SECONDS + rules.timeout_seconds() + 5)
     claimed = (
         Message.objects.filter(
             pk=message_id,
@@ -206,7 +226,7 @@ def attempt(message_id: str) -> str:
         message.webhook_id, message.body, subscription.secrets(sent_at), sent_at
     )
     outcome = send(subscription.url, message.body, headers)
-    return _record(message, sent_at, outcome)
+    return _record(message, lease, sent_at, outcome)
 
 
 def _not_claimed(message_id: str, now: dt.datetime) -> str:
@@ -223,7 +243,7 @@ def _not_claimed(message_id: str, now: dt.datetime) -> str:
     return "nothing to do"
 
 
-def _record(message: Message, sent_at: dt.datetime, outcome) -> str:
+def _record(message: Message, lease: dt.datetime, sent_at: dt.datetime, outcome) -> str:
     """Log the attempt and move the message on: delivered, failed, or due again later."""
     now = timezone.now()
     changes: dict = {"claimed_until": None}
@@ -252,9 +272,14 @@ def _record(message: Message, sent_at: dt.datetime, outcome) -> str:
             duration_ms=outcome.duration_ms,
             response=outcome.response,
         )
-        pending = Message.objects.filter(pk=message.pk, state=MessageState.PENDING)
-        if not pending.update(**changes):
-            return "ended meanwhile"  # its subscription was disabled: the log says so
+        held = Message.objects.filter(pk=message.pk, claimed_until=lease)
+        if not outcome.ok:
+            held = held.filter(state=MessageState.PENDING)
+        # A success counts even if the subscription was disabled during the attempt (the
+        # receiver has the message); anything else on a message that ended meanwhile, or that
+        # another worker took over after this hold expired, is only logged.
+        if not held.update(**changes):
+            return "ended meanwhile"
         subscription = message.subscription
         if outcome.ok:
             last = subscription.last_success_at
@@ -314,10 +339,9 @@ def disable(subscription: Subscription, reason: str, keep=None) -> None:
     pending = Message.objects.filter(subscription=subscription, state=MessageState.PENDING)
     if keep is not None:
         pending = pending.exclude(pk=keep)
-    pending.update(
+    pending.update(  # (a hold is kept: an attempt in flight may still record a success)
         state=MessageState.FAILED,
         next_attempt_at=None,
-        claimed_until=None,
         failure_reason=f"The subscription was disabled: {reason}"[:300],
     )
 

@@ -4,6 +4,7 @@ called (the SSRF guard), what a secret looks like, and when a failed delivery is
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import contextlib
 import ipaddress
 import random
@@ -120,6 +121,8 @@ def parse_url(url) -> Target:
         raise ServiceError("A URL sent to a server has no #fragment.", "url")
     if any(char in url for char in '\\<>"{}|^`'):
         raise ServiceError("The URL has characters that must be percent-encoded.", "url")
+    if port == 0:
+        raise ServiceError("Port 0 is not a port a receiver listens on.", "url")
     host = parts.hostname.lower()
     if not _valid_host(host):
         raise ServiceError("The URL's host is not a valid name or address.", "url")
@@ -158,6 +161,8 @@ def refusal(address: str) -> str | None:
         ip = carried or ip
     for kind, flag in (
         ("loopback", ip.is_loopback),
+        ("site-local", getattr(ip, "is_site_local", False)),
+        ("relay or documentation", any(ip in network for network in _ALSO_REFUSED)),
         ("private", ip.is_private),
         ("link-local", ip.is_link_local),
         ("multicast", ip.is_multicast),
@@ -170,6 +175,11 @@ def refusal(address: str) -> str | None:
     return None
 
 
+# Ranges Python's flags do not all catch on every version: the 6to4 relay anycast and the IPv6
+# documentation range added in 2024.
+_ALSO_REFUSED = [ipaddress.ip_network("192.88.99.0/24"), ipaddress.ip_network("3fff::/20")]
+
+
 def private_urls_allowed() -> bool:
     return settings.WEBHOOK_ALLOW_PRIVATE_URLS
 
@@ -178,11 +188,23 @@ class Unresolvable(Exception):
     pass
 
 
-def resolve(target: Target) -> list[str]:
+# getaddrinfo cannot be interrupted: lookups run in these threads, and a caller waits for one
+# at most DNS_TIMEOUT_SECONDS (a resolver that never answers must not hold a request or worker).
+_RESOLVERS = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="dns")
+DNS_TIMEOUT_SECONDS = 5.0
+
+
+def resolve(target: Target, timeout: float = DNS_TIMEOUT_SECONDS) -> list[str]:
     """The addresses the target's host stands for, all of them checked by the SSRF guard:
-    raises ServiceError(url) when any is refused, Unresolvable when there are none."""
+    raises ServiceError(url) when any is refused, Unresolvable when there are none (or the
+    lookup takes longer than `timeout`)."""
+    lookup = _RESOLVERS.submit(
+        socket.getaddrinfo, target.host, target.port, type=socket.SOCK_STREAM
+    )
     try:
-        infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
+        infos = lookup.result(timeout=min(timeout, DNS_TIMEOUT_SECONDS))
+    except concurrent.futures.TimeoutError:
+        raise Unresolvable(f"{target.host}: DNS did not answer in time") from None
     except (OSError, UnicodeError) as exc:
         raise Unresolvable(f"{target.host} does not resolve ({exc})") from exc
     addresses = list(dict.fromkeys(info[4][0] for info in infos))

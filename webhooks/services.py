@@ -127,6 +127,11 @@ def webhook_resend(*, actor: Actor, message: Message) -> Message:
         subscription = _locked(actor, message.subscription_id)
         _require_enabled(subscription)
         message = Message.objects.select_for_update().get(pk=message.pk)
+        if message.claimed_until is not None and message.claimed_until > timezone.now():
+            raise Conflict(
+                "This delivery is being attempted right now: resend it once that attempt is "
+                "logged (within a few seconds)."
+            )
         outbox.resend(message)
     message.refresh_from_db()
     return message

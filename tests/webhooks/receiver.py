@@ -19,6 +19,7 @@ class Received:
     body: str
     verified: bool
     path: str
+    client_port: int = 0
     at: float = field(default_factory=time.monotonic)
 
     @property
@@ -35,7 +36,9 @@ class Receiver:
         self.secret = secret
         self.received: list[Received] = []  # answered requests
         self.arrivals: list[str] = []  # webhook-ids of requests as they arrive, answered or not
-        self.script: list[tuple[int, dict, float]] = []  # (status, headers, delay) answers
+        # Scripted answers: (status, headers, delay before answering, body or None, seconds
+        # between bytes when the answer is dripped)
+        self.script: list[tuple[int, dict, float, bytes | None, float]] = []
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)
         receiver = self
@@ -55,16 +58,29 @@ class Receiver:
                     receiver.arrivals.append(headers.get("webhook-id"))
                     receiver.arrived.notify_all()
                 with receiver.lock:
-                    status, extra, delay = (
-                        receiver.script.pop(0) if receiver.script else (200, {}, 0.0)
+                    status, extra, delay, body_out, drip = (
+                        receiver.script.pop(0) if receiver.script else (200, {}, 0.0, None, 0.0)
                     )
                 if delay:
                     time.sleep(delay)
                 with receiver.arrived:
-                    receiver.received.append(Received(headers, body, verified, self.path))
+                    receiver.received.append(
+                        Received(headers, body, verified, self.path, self.client_address[1])
+                    )
                     receiver.arrived.notify_all()
-                payload = json.dumps({"ok": 200 <= status < 300}).encode()
+                payload = body_out
+                if payload is None:
+                    payload = json.dumps({"ok": 200 <= status < 300}).encode()
                 try:
+                    if drip:
+                        answer = (
+                            f"HTTP/1.1 {status} X\r\nContent-Length: {len(payload)}\r\n\r\n"
+                        ).encode() + payload
+                        for byte in answer:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(drip)
+                        return
                     self.send_response(status)
                     for name, value in extra.items():
                         self.send_header(name, value)
@@ -96,9 +112,16 @@ class Receiver:
         except WebhookVerificationError:
             return False
 
-    def answer(self, *statuses, headers: dict | None = None, delay: float = 0.0) -> None:
+    def answer(
+        self,
+        *statuses,
+        headers: dict | None = None,
+        delay: float = 0.0,
+        body: bytes | None = None,
+        drip: float = 0.0,
+    ) -> None:
         with self.lock:
-            self.script.extend((status, headers or {}, delay) for status in statuses)
+            self.script.extend((status, headers or {}, delay, body, drip) for status in statuses)
 
     def wait_for(self, count: int, timeout: float = 15.0) -> list[Received]:
         deadline = time.monotonic() + timeout

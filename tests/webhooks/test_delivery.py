@@ -277,3 +277,43 @@ def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(admin_api, recei
     assert first["duration_ms"] < 2000
     assert second["status"] == 200
     assert delivery["state"] == "delivered"
+
+
+def test_a_receiver_dripping_its_answer_is_cut_at_the_timeout(admin_api, receiver, settings):
+    """A socket timeout bounds each read; the attempt as a whole must end at the timeout too
+    (a slow receiver cannot hold a worker, or answer a 2xx after the deadline)."""
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    settings.WEBHOOK_RETRY_SCHEDULE = [0]
+    subscription = subscribe(admin_api, receiver)
+    receiver.answer(200, drip=0.2)  # a byte every 0.2 s: about 10 s for the whole answer
+    make_lead_via_api(admin_api)
+    drain()
+    [delivery] = admin_api.get(f"/api/v1/webhooks/{subscription['id']}/deliveries").json()["data"]
+    [attempt] = delivery["attempts"]
+    assert attempt["status"] is None
+    assert attempt["error"] == "Timed out after 1 s"
+    assert attempt["duration_ms"] < 1600
+    assert delivery["state"] == "failed"
+
+
+def test_an_answer_with_nul_and_binary_bytes_is_logged_and_counts(admin_api, receiver):
+    subscription = subscribe(admin_api, receiver)
+    receiver.answer(200, body=b"a\x00b\xff\xfe" + b"x" * 5000)
+    make_lead_via_api(admin_api)
+    drain()
+    [delivery] = admin_api.get(f"/api/v1/webhooks/{subscription['id']}/deliveries").json()["data"]
+    assert delivery["state"] == "delivered"
+    [attempt] = delivery["attempts"]
+    assert attempt["response"].startswith("a\ufffdb")
+    assert "\x00" not in attempt["response"]
+    assert len(attempt["response"]) <= 1024
+
+
+def test_a_kept_alive_connection_carries_the_next_message(admin_api, receiver):
+    subscribe(admin_api, receiver)
+    for _ in range(3):
+        make_lead_via_api(admin_api)
+    drain()
+    received = receiver.wait_for(3)
+    assert all(got.verified for got in received)
+    assert len({got.client_port for got in received}) == 1  # one connection for all three

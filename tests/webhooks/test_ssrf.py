@@ -78,6 +78,7 @@ def test_public_addresses_and_unresolvable_names_are_accepted(admin_api, url):
         ("https://example.com:99999/x", "url"),
         ("https://example.com/\x00", "url"),
         ("//example.com/x", "url"),
+        ("https://example.com:0/x", "url"),
     ],
 )
 def test_malformed_urls_are_a_400_on_url(admin_api, url, field):
@@ -126,6 +127,9 @@ def test_a_name_that_comes_to_resolve_to_loopback_fails_the_attempt_with_the_rea
         ("fe80::1%eth0", True),
         ("198.18.0.1", True),  # benchmarking range
         ("192.0.2.1", True),  # documentation range
+        ("fec0::1", True),  # site-local (deprecated)
+        ("192.88.99.1", True),  # 6to4 relay anycast
+        ("3fff::1", True),  # IPv6 documentation (2024)
     ],
 )
 def test_refusal_judges_mapped_and_scoped_addresses(address, refused):
