@@ -78,8 +78,14 @@ class Message(models.Model):
     once; every retry and resend carries the same `webhook_id`."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No foreign-key constraint in the database, on purpose: every write with listeners inserts
+    # messages, and the constraint's check would lock the subscription's row (FOR KEY SHARE) in
+    # every one of those transactions, a hot row under load; and a subscription deleted while
+    # a change is being written would make that change fail at commit. Deleting a subscription
+    # deletes its messages (Django's CASCADE); a message written meanwhile is found orphaned by
+    # its delivery task and deleted (webhooks.outbox.attempt).
     subscription = models.ForeignKey(
-        Subscription, on_delete=models.CASCADE, related_name="messages"
+        Subscription, on_delete=models.CASCADE, related_name="messages", db_constraint=False
     )
     webhook_id = models.CharField(max_length=40, unique=True)
     event_type = models.CharField(max_length=32)

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
@@ -69,27 +69,9 @@ def fan_out(sender, *, events: list[Event], actor, **kwargs) -> None:
                 continue
             body = body or _body(event, event_type)
             messages.append(_message(subscription, event_type, body, event))
-    messages = _still_subscribed(messages)
     if messages:
         Message.objects.bulk_create(messages)
         wake([message.pk for message in messages])
-
-
-def _still_subscribed(messages: list[Message]) -> list[Message]:
-    """The messages whose subscription still exists, locked FOR KEY SHARE until this change
-    commits: a subscription deleted meanwhile would otherwise fail the change itself (its
-    messages' foreign key), and a delete now waits for the change instead. Other writers are
-    not held up (KEY SHARE locks do not conflict). SQLite runs one writer at a time anyway."""
-    if not messages or connection.vendor != "postgresql":
-        return messages
-    ids = list({message.subscription_id for message in messages})
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {Subscription._meta.db_table} WHERE id = ANY(%s) FOR KEY SHARE",  # noqa: S608
-            [ids],
-        )
-        alive = {row[0] for row in cursor.fetchall()}
-    return [message for message in messages if message.subscription_id in alive]
 
 
 def _may_see(owner, event: Event, assignees: dict) -> bool:
@@ -216,7 +198,10 @@ def attempt(message_id: str) -> str:
     )
     if not claimed:
         return _not_claimed(message_id, now)
-    message = Message.objects.select_related("subscription").get(pk=message_id)
+    message = Message.objects.select_related("subscription").filter(pk=message_id).first()
+    if message is None:  # its subscription was deleted while the change was being written
+        Message.objects.filter(pk=message_id).delete()
+        return "subscription deleted"
     subscription = message.subscription
     if not subscription.enabled:
         _fail(message, f"The subscription is disabled: {subscription.disabled_reason}")

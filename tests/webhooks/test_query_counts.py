@@ -1,7 +1,6 @@
 """The outbox costs a fixed number of queries per change: which subscriptions listen (one, with
-or without listeners), then (on PostgreSQL) a key-share lock on them, one insert for the
-messages and one per task (a task per message up to five; past that one task queues them, so a
-bulk create stays a few statements)."""
+or without listeners), then one insert for the messages and one per task (a task per message
+up to five; past that one task queues them, so a bulk create stays a few statements)."""
 
 import pytest
 from django.db import connection
@@ -36,10 +35,7 @@ def test_listeners_add_two_queries_to_a_write(admin_api, admin_user):
         subscribe(admin_user)
     with CaptureQueriesContext(connection) as with_five:
         assert create_lead(admin_api, "+919811100003").status_code == 201
-    # Messages inserted, one task inserted; on PostgreSQL the subscriptions are also locked
-    # FOR KEY SHARE (a delete waits for the change instead of failing it).
-    locks = 1 if connection.vendor == "postgresql" else 0
-    assert len(with_one) == len(without) + 2 + locks
+    assert len(with_one) == len(without) + 2  # messages inserted, one task inserted
     assert len(with_five) == len(with_one) + 4  # one task per message (≤ 5), one insert each
     assert Message.objects.count() == 1 + 5
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from events.services import Actor
 from webhooks import outbox
 from webhooks.delivery import Outcome
-from webhooks.models import Message, MessageState
+from webhooks.models import Message, MessageState, Subscription
 from webhooks.services import webhook_create, webhook_update
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +79,14 @@ def test_only_the_holder_records_the_outcome(held):
     assert again.state == MessageState.PENDING
     assert again.attempts_in_series == 0
     assert again.claimed_until == taken_over
+
+
+def test_a_message_whose_subscription_was_deleted_meanwhile_is_dropped(admin_user, receiver):
+    """A change written while its subscription is deleted commits (no foreign key to fail it);
+    the orphaned message's task finds no subscription and deletes it, sending nothing."""
+    created = webhook_create(actor=Actor.system(admin_user), url=receiver.url, events=["*"])
+    message = outbox.ping_message(created.subscription)
+    Subscription.objects.filter(pk=created.subscription.pk)._raw_delete("default")
+    assert outbox.attempt(str(message.pk)) == "subscription deleted"
+    assert not Message.objects.exists()
+    assert receiver.received == []
