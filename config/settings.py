@@ -341,9 +341,12 @@ WEBHOOK_RETRY_SCHEDULE = _retry_schedule(
     env_str("WEBHOOK_RETRY_SCHEDULE", "0,5,300,1800,7200,18000,36000,36000")
 )
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
-# A message due this long and not taken by a worker is queued again (its task was lost: Redis
-# restarted, a crash between commit and enqueue). Longer than a busy queue's usual wait: waking
-# a message that still has its task costs a wasted claim, never a second delivery.
+# Every worker's relay hands due webhook messages to the task queue this often (milliseconds):
+# the most a message waits for its first attempt, beside the worker's own polling.
+WEBHOOK_RELAY_INTERVAL_MS = env_int("WEBHOOK_RELAY_INTERVAL_MS", 200, minimum=10)
+# A message handed this long ago and not taken by a worker is handed again (its task was lost:
+# Redis restarted, a crash between commit and enqueue). Longer than a busy queue's usual wait:
+# handing a message that still has its task costs a wasted claim, never a second delivery.
 WEBHOOK_SWEEP_AFTER_SECONDS = env_int("WEBHOOK_SWEEP_AFTER_SECONDS", 120, minimum=1)
 # Certificates (PEM) that HTTPS receivers' certificates must chain to, instead of the system's
 # trust store: for receivers behind a private CA.

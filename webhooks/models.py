@@ -100,7 +100,7 @@ class Message(models.Model):
     attempts_in_series = models.PositiveIntegerField(default=0)
     # A worker delivering it holds it until then; another worker may take it after.
     claimed_until = models.DateTimeField(null=True, blank=True)
-    # When the sweeper last re-queued it (so it does so once per overdue period).
+    # When the relay last handed it to the task queue (None: not handed since it became due).
     woken_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.CharField(max_length=300, blank=True)
 

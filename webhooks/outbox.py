@@ -1,15 +1,20 @@
-"""The outbox: a change's messages are written in the change's own transaction, then delivered by
-task workers (Django's Tasks API), at least once, however processes die.
+"""The outbox: a change's messages are written in the change's own transaction; a relay hands
+them to task workers through Django's Tasks API; workers deliver them, at least once, however
+processes die.
 
 How nothing is lost:
-- `fan_out` runs inside the transaction that records the events (events_recorded), so a message
-  exists exactly when its change was committed. With the database task backend the wake-up task
-  is written in that transaction too; with another backend (RQ) it is queued on commit.
-- `attempt` claims a message with a lease (one conditional UPDATE: two workers never send the
-  same attempt), sends it, records the attempt and schedules the next one.
-- A worker that dies mid-delivery leaves its task "running" and its lease expiring: the task
-  workers' supervisor (webhooks.worker) puts such tasks back in the queue, and `sweep` re-queues
-  any message overdue for more than a sweep interval, whatever happened to its task.
+- `fan_out` runs inside the transaction that records the events (events_recorded): a message
+  exists exactly when its change was committed. That is all a request pays: one INSERT.
+- `relay`, run every WEBHOOK_RELAY_INTERVAL_MS by every worker's supervisor (webhooks.worker),
+  hands due messages to the task queue in batches (`deliver` tasks), marking them handed
+  (`woken_at`) in the same transaction; rows locked with SKIP LOCKED, so two relays never hand
+  the same message. A message handed long ago (WEBHOOK_SWEEP_AFTER_SECONDS) and still not
+  taken is handed again: its task was lost (Redis restarted, a worker killed before starting).
+- `attempt` claims a message with a hold (one conditional UPDATE: two workers never send the
+  same attempt), sends it, and records the outcome only if it still holds it. A failure makes
+  the message due again later, when the relay hands it again: retries need no scheduler.
+- A worker that dies mid-delivery leaves its hold expiring: the relay then hands the message
+  again; its task, left "running", is put back in the queue by a supervisor (webhooks.worker).
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ import datetime as dt
 import json
 import logging
 import uuid
-from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
@@ -37,9 +41,9 @@ logger = logging.getLogger(__name__)
 
 # How precisely a subscription's last success is kept (the 24-hour auto-disable reads it).
 SUCCESS_RESOLUTION = dt.timedelta(seconds=5)
-# A change that makes more messages than this queues one task that queues them (a bulk import
-# stays a few statements).
-DISPATCH_IN_ONE_TASK_ABOVE = 5
+# Messages per delivery task: a task's own bookkeeping is paid once per batch, and a backlog
+# still spreads over every worker.
+BATCH = 10
 
 
 def fan_out(sender, *, events: list[Event], actor, **kwargs) -> None:
@@ -71,7 +75,6 @@ def fan_out(sender, *, events: list[Event], actor, **kwargs) -> None:
             messages.append(_message(subscription, event_type, body, event))
     if messages:
         Message.objects.bulk_create(messages)
-        wake([message.pk for message in messages])
 
 
 def _may_see(owner, event: Event, assignees: dict) -> bool:
@@ -126,7 +129,6 @@ def ping_message(subscription: Subscription) -> Message:
     )
     message = _message(subscription, rules.PING, body)
     message.save(force_insert=True)
-    wake([message.pk])
     return message
 
 
@@ -138,27 +140,37 @@ def timestamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-# --- Queueing ---------------------------------------------------------------------------------
+# --- Relay and delivery ----------------------------------------------------------------------
 
 
-def wake(message_ids: list, run_after: dt.datetime | None = None) -> None:
-    """Queue delivery of these messages. The database backend writes the task in the current
-    transaction (it commits with the messages or not at all); any other backend is told after
-    the commit (a crash in between leaves the message to the sweep)."""
-    ids = [str(pk) for pk in message_ids]
+def relay(now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Hand due messages to the task queue: those never handed, and those handed so long ago
+    that their task must have been lost; none held by a worker. Returns how many."""
+    now = now or timezone.now()
+    lost = now - dt.timedelta(seconds=settings.WEBHOOK_SWEEP_AFTER_SECONDS)
+    with transaction.atomic():
+        ids = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(state=MessageState.PENDING, next_attempt_at__lte=now)
+            .filter(Q(woken_at__isnull=True) | Q(woken_at__lt=lost))
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return 0
+        Message.objects.filter(pk__in=ids).update(woken_at=now)
+        batches = [[str(pk) for pk in ids[i : i + BATCH]] for i in range(0, len(ids), BATCH)]
+        if _backend_is_transactional():  # the tasks commit with the marks, or neither does
+            _enqueue(batches)
+        else:  # (a crash between commit and enqueue: handed again after the sweep delay)
+            transaction.on_commit(lambda: _enqueue(batches), robust=True)
+    return len(ids)
 
-    def enqueue() -> None:
-        if len(ids) > DISPATCH_IN_ONE_TASK_ABOVE:
-            dispatch.enqueue(ids)
-            return
-        for message_id in ids:
-            task_ = deliver.using(run_after=run_after) if run_after else deliver
-            task_.enqueue(message_id)
 
-    if _backend_is_transactional():
-        enqueue()
-    else:
-        transaction.on_commit(enqueue, robust=True)
+def _enqueue(batches: list[list[str]]) -> None:
+    for batch in batches:
+        deliver.enqueue(batch)
 
 
 def _backend_is_transactional() -> bool:
@@ -168,16 +180,13 @@ def _backend_is_transactional() -> bool:
 
 
 @task()
-def dispatch(message_ids: list[str]) -> int:
-    """Queue one delivery task per message (for changes that made many)."""
+def deliver(message_ids: list[str]) -> dict[str, int]:
+    """Attempt each message (those another worker holds, or that ended, are skipped)."""
+    outcomes: dict[str, int] = {}
     for message_id in message_ids:
-        deliver.enqueue(message_id)
-    return len(message_ids)
-
-
-@task()
-def deliver(message_id: str) -> str:
-    return attempt(message_id)
+        outcome = attempt(message_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
 
 
 def attempt(message_id: str) -> str:
@@ -194,10 +203,10 @@ def attempt(message_id: str) -> str:
             next_attempt_at__lte=now + dt.timedelta(seconds=1),
         )
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=lease)
+        .update(claimed_until=lease, woken_at=None)
     )
     if not claimed:
-        return _not_claimed(message_id, now)
+        return "not due, ended or held elsewhere"
     message = Message.objects.select_related("subscription").filter(pk=message_id).first()
     if message is None:  # its subscription was deleted while the change was being written
         Message.objects.filter(pk=message_id).delete()
@@ -212,20 +221,6 @@ def attempt(message_id: str) -> str:
     )
     outcome = send(subscription.url, message.body, headers)
     return _record(message, lease, sent_at, outcome)
-
-
-def _not_claimed(message_id: str, now: dt.datetime) -> str:
-    """Delivered, failed, gone, not due yet (a later task will come), or held by another worker:
-    then wake again when its hold ends, in case that worker died holding it."""
-    held = (
-        Message.objects.filter(pk=message_id, state=MessageState.PENDING, claimed_until__gt=now)
-        .values_list("claimed_until", flat=True)
-        .first()
-    )
-    if held is not None:
-        wake([message_id], run_after=held + dt.timedelta(seconds=1))
-        return "held elsewhere"
-    return "nothing to do"
 
 
 def _record(message: Message, lease: dt.datetime, sent_at: dt.datetime, outcome) -> str:
@@ -276,8 +271,6 @@ def _record(message: Message, lease: dt.datetime, sent_at: dt.datetime, outcome)
             disable(subscription, f"The receiver answered 410 Gone on {when}.", keep=message.pk)
         elif retry_at is None:
             _disable_if_silent(subscription.pk, now)
-        else:
-            wake([message.pk], run_after=retry_at)
     return changes.get("state", MessageState.PENDING)
 
 
@@ -335,32 +328,5 @@ def resend(message: Message) -> None:
     """Send a message again from the start of the retry schedule, with its webhook-id."""
     Message.objects.filter(pk=message.pk).update(
         state=MessageState.PENDING, attempts_in_series=0, next_attempt_at=timezone.now(),
-        claimed_until=None, failure_reason="",
+        claimed_until=None, woken_at=None, failure_reason="",
     )  # fmt: skip
-    wake([message.pk])
-
-
-def sweep(now: dt.datetime | None = None, limit: int = 500) -> int:
-    """Re-queue messages overdue and unclaimed (their task was lost: a worker killed, Redis
-    restarted, a crash between commit and enqueue). Run by every worker's supervisor."""
-    now = now or timezone.now()
-    overdue = now - dt.timedelta(seconds=settings.WEBHOOK_SWEEP_AFTER_SECONDS)
-    ids = list(
-        Message.objects.filter(state=MessageState.PENDING, next_attempt_at__lt=overdue)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .filter(Q(woken_at__isnull=True) | Q(woken_at__lt=overdue))
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    if ids:
-        with transaction.atomic():
-            Message.objects.filter(pk__in=ids).update(woken_at=now)
-            wake(ids)
-        logger.info("re-queued %d overdue webhook message(s)", len(ids))
-    return len(ids)
-
-
-def pending_for(subscriptions: Iterable[Subscription]) -> int:
-    return Message.objects.filter(
-        subscription__in=list(subscriptions), state=MessageState.PENDING
-    ).count()

@@ -1,6 +1,6 @@
 """What keeps task workers honest beside the queue's own loop: a supervisor thread in every
 worker process that says the worker is alive, puts back in the queue the tasks that a silent
-(dead) worker left "running", and sweeps overdue webhook messages (webhooks.outbox.sweep)."""
+(dead) worker left "running", and relays due webhook messages to the queue (outbox.relay)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -66,7 +67,9 @@ def requeue_orphans(now: dt.datetime | None = None) -> int:
 
 
 class Supervisor(threading.Thread):
-    """Runs beside a worker's loop, in its own thread (and database connection)."""
+    """Runs beside a worker's loop, in its own thread (and database connection): relays due
+    webhook messages every WEBHOOK_RELAY_INTERVAL_MS; every TASKS_HEARTBEAT_SECONDS says the
+    worker is alive and re-queues tasks of silent workers."""
 
     def __init__(self, worker_id: Callable[[], str] | None, requeue: bool = True):
         """`worker_id`: the worker's current id (it changes after a database outage)."""
@@ -74,21 +77,24 @@ class Supervisor(threading.Thread):
         self.worker_id = worker_id
         self.requeue = requeue
         self.stopping = threading.Event()
+        self.next_beat = 0.0
 
     def run(self) -> None:
         while not self.stopping.is_set():
             self.tick()
-            self.stopping.wait(settings.TASKS_HEARTBEAT_SECONDS)
+            self.stopping.wait(settings.WEBHOOK_RELAY_INTERVAL_MS / 1000)
         connection.close()
 
     def tick(self) -> None:
         try:
             close_old_connections()
-            if self.worker_id is not None:
-                beat(self.worker_id())
-            if self.requeue:
-                requeue_orphans()
-            outbox.sweep()
+            if time.monotonic() >= self.next_beat:
+                self.next_beat = time.monotonic() + settings.TASKS_HEARTBEAT_SECONDS
+                if self.worker_id is not None:
+                    beat(self.worker_id())
+                if self.requeue:
+                    requeue_orphans()
+            outbox.relay()
         except DatabaseError as exc:
             logger.warning("supervisor: database unreachable (%s); retrying", exc)
             connection.close()

@@ -7,6 +7,8 @@ from django.db import connection
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from webhooks import outbox
+
 from .receiver import Receiver
 
 
@@ -25,8 +27,9 @@ def receiver():
 
 
 def drain(limit: int = 1000) -> int:
-    """Run every ready task in this process, as `db_worker --batch` does, inside the test's
-    transaction (the worker's own loop would close the test's connection). Returns how many."""
+    """Relay due messages and run every ready task in this process, as a worker and its
+    supervisor do, until nothing is left to do now; inside the test's transaction (the worker's
+    own loop would close the test's connection). Returns how many tasks ran."""
     worker = Worker(
         queue_names=["*"],
         interval=0,
@@ -40,7 +43,9 @@ def drain(limit: int = 1000) -> int:
     for count in range(limit):
         result = DBTaskResult.objects.ready().get_locked()
         if result is None:
-            return count
+            if not outbox.relay():
+                return count
+            continue
         result.claim(worker.worker_id)
         worker.run_task(result)
     raise AssertionError(f"more than {limit} tasks: a loop?")

@@ -1,7 +1,8 @@
 """`python manage.py db_worker`: django-tasks-db's worker, made to survive what production does
-to it. A supervisor thread beats a heartbeat, re-queues tasks that dead workers left running and
-sweeps overdue webhook messages; a database that goes away (a restart) is waited for instead of
-ending the process. Runs every queue by default (`--queue-name '*'`); no autoreload."""
+to it. A supervisor thread relays due webhook messages to the queue, beats a heartbeat and
+re-queues tasks that dead workers left running; a database that goes away (a restart) is
+waited for instead of ending the process. Runs every queue by default (`--queue-name '*'`); no
+autoreload."""
 
 import logging
 import time
@@ -46,7 +47,7 @@ def _asynchronous_commit(sender, connection, **kwargs) -> None:
 
 
 class Command(db_worker.Command):
-    help = "Run a database task worker (heartbeats, orphaned-task recovery, webhook sweep)"
+    help = "Run a database task worker (webhook relay, heartbeats, orphaned-task recovery)"
 
     def add_arguments(self, parser):
         super().add_arguments(parser)

@@ -1,6 +1,6 @@
 """`python manage.py rqworker`: django-rq's worker (TASKS_BACKEND=rq), with the supervisor thread
-that sweeps overdue webhook messages (a message whose task Redis lost is queued again) and
-django-tasks-rq's job class by default. Scheduled retries need `--with-scheduler`."""
+that relays due webhook messages to the queue (a message whose task Redis lost is handed again),
+and django-tasks-rq's job class by default. Retries need no scheduler: the relay hands them."""
 
 from django_rq.management.commands import rqworker
 
