@@ -191,7 +191,7 @@ def _outbox_cpu_ms(outcome) -> float:
 
 
 def _outbox_targets(outcomes: dict) -> list[tuple[str, str]]:
-    """A write with the subscription enabled (its message and delivery task written in the
+    """A write with the subscription enabled (its message written in the
     write's transaction, no worker running) vs its twin without, CPU per request of the gunicorn
     workers + PostgreSQL over all rounds."""
     found = []
@@ -334,7 +334,7 @@ def _webhooks_section(hooks: dict) -> list[str]:
         "*Outbox cost* (targets above): the `… 1 webhook subscription` rows run right after "
         "their twins with the bench's one subscription (all events, owned by the admin, to "
         "`bench/receiver.py`) enabled, and no worker running: what a write pays is the "
-        "message and its delivery task written in its transaction. The twins run with it "
+        "message written in its transaction (the workers' relay queues it). The twins run with it "
         "disabled, which fan_out treats as no subscription (its one query finds none). The "
         "queued messages and tasks go with the round's other rows.",
     ]

@@ -387,10 +387,11 @@ def delete_webhook_rows(
     statements = (
         ("webhooks_attempt", "DELETE FROM webhooks_attempt a USING webhooks_message m "
          f"WHERE a.message_id = m.id AND {where}"),
-        # A delivery task's one argument is its message's id.
-        ("django_tasks_database_dbtaskresult", "DELETE FROM django_tasks_database_dbtaskresult "
-         f"WHERE args_kwargs->'args'->>0 IN (SELECT m.id::text FROM webhooks_message m "
-         f"WHERE {where})"),
+        # A delivery task's one argument is the list of its messages' ids.
+        ("django_tasks_database_dbtaskresult", "DELETE FROM django_tasks_database_dbtaskresult t "
+         "WHERE jsonb_typeof(t.args_kwargs->'args'->0) = 'array' AND EXISTS (SELECT 1 FROM "
+         "jsonb_array_elements_text(t.args_kwargs->'args'->0) AS e(id) JOIN webhooks_message m "
+         f"ON m.id::text = e.id WHERE {where})"),
         ("webhooks_message", f"DELETE FROM webhooks_message m WHERE {where}"),
     )  # fmt: skip
     for table, sql in statements:

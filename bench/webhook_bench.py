@@ -270,7 +270,7 @@ def _bulk_body(prefix: str, start: int, size: int) -> dict:
 
 def queue_messages(base_url: str, key: str, messages: int, parallel: int) -> tuple[int, float]:
     """Create `messages` leads through POST /api/v1/leads/bulk (100 a request, `parallel` at a
-    time): each lead's transaction writes its lead.created message and delivery task. Returns
+    time): each lead's transaction writes its lead.created message. Returns
     (leads created, seconds)."""
     prefix = f"{int(time.time()) % 100:02d}"
     http = requests.Session()
