@@ -148,12 +148,16 @@ def relay(now: dt.datetime | None = None, limit: int = 500) -> int:
     that their task must have been lost; none held by a worker. Returns how many."""
     now = now or timezone.now()
     lost = now - dt.timedelta(seconds=settings.WEBHOOK_SWEEP_AFTER_SECONDS)
+    due = (
+        Message.objects.filter(state=MessageState.PENDING, next_attempt_at__lte=now)
+        .filter(Q(woken_at__isnull=True) | Q(woken_at__lt=lost))
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+    )
+    if not due.exists():  # (idle: no transaction, which on SQLite would take the write lock)
+        return 0
     with transaction.atomic():
         ids = list(
-            Message.objects.select_for_update(skip_locked=True)
-            .filter(state=MessageState.PENDING, next_attempt_at__lte=now)
-            .filter(Q(woken_at__isnull=True) | Q(woken_at__lt=lost))
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            due.select_for_update(skip_locked=True)
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:limit]
         )
