@@ -64,19 +64,11 @@
     nameDateTimeInputs();
   }
 
-  let pending = false;
-  function schedule() {
-    if (pending) return;
-    pending = true;
-    window.requestAnimationFrame(function () {
-      pending = false;
-      fixAll();
-    });
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     fixAll();
-    new MutationObserver(schedule).observe(document.body, { childList: true, subtree: true });
+    // Right after each change (not on the next frame: a page may be read before then). Only
+    // attributes are set here, which this observer does not watch: no loop.
+    new MutationObserver(fixAll).observe(document.body, { childList: true, subtree: true });
   });
   window.addEventListener("load", fixAll);
 })();
