@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import ipaddress
 import socket
 import threading
 import time
@@ -21,7 +20,7 @@ from urllib3.util.ssl_match_hostname import CertificateError
 
 from core.errors import ServiceError
 
-from .rules import Target, Unresolvable, parse_url, resolve, timeout_seconds
+from .rules import Target, Unresolvable, is_ip_literal, parse_url, resolve, timeout_seconds
 
 USER_AGENT = "LeadCRM-Webhooks/1.0 (+https://github.com/; Standard Webhooks)"
 RESPONSE_KEPT_BYTES = 1024
@@ -176,7 +175,7 @@ def _connect(target: Target, address: str, deadline: float):
             **options,
             cert_reqs="CERT_REQUIRED",
             ca_certs=settings.WEBHOOK_CA_BUNDLE or None,  # None: the system's trust store
-            server_hostname=None if _is_ip(target.host) else target.host,
+            server_hostname=None if is_ip_literal(target.host) else target.host,
             assert_hostname=target.host,
         )
     else:
@@ -242,14 +241,6 @@ def _retry_after(status: int, value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
 
 
 def _reason(exc: Exception) -> str:

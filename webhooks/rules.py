@@ -133,11 +133,8 @@ def parse_url(url) -> Target:
 
 
 def _valid_host(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
+    if is_ip_literal(host):
         return True
-    except ValueError:
-        pass
     try:
         host.encode("idna")
     except UnicodeError:
@@ -214,14 +211,14 @@ def resolve(target: Target, timeout: float = DNS_TIMEOUT_SECONDS) -> list[str]:
         for address in addresses:
             reason = refusal(address)
             if reason:
-                where = reason if _is_literal(target.host) else f"{target.host} → {reason}"
+                where = reason if is_ip_literal(target.host) else f"{target.host} → {reason}"
                 raise ServiceError(
                     f"Refused: {where}. Webhooks go to public addresses only.", "url"
                 )
     return addresses
 
 
-def _is_literal(host: str) -> bool:
+def is_ip_literal(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
         return True

@@ -16,7 +16,7 @@ from core.errors import ServiceError
 
 from ..forms import show_service_error
 from ..forms_apikeys import APIKeyForm
-from .common import actor_for, page
+from .common import actor_for, keep_secret_once, page, take_secret_once
 
 REVEAL_SESSION_KEY = "apikeys:reveal"
 
@@ -26,11 +26,9 @@ def _manageable_key(request, key_id: int) -> APIKey:
 
 
 def _reveal_once(request, api_key: APIKey, raw_key: str, *, regenerated: bool):
-    request.session[REVEAL_SESSION_KEY] = {
-        "key_id": api_key.pk,
-        "raw_key": raw_key,
-        "regenerated": regenerated,
-    }
+    keep_secret_once(
+        request, REVEAL_SESSION_KEY, api_key.pk, raw_key=raw_key, regenerated=regenerated
+    )
     return redirect("apikeys:created", key_id=api_key.pk)
 
 
@@ -78,15 +76,14 @@ def apikey_new(request):
 def apikey_created(request, key_id: int):
     """The one and only showing of a raw key, right after the POST that made it."""
     api_key = _manageable_key(request, key_id)
-    reveal = request.session.get(REVEAL_SESSION_KEY)
-    if not reveal or reveal["key_id"] != api_key.pk:
+    reveal = take_secret_once(request, REVEAL_SESSION_KEY, api_key.pk)
+    if reveal is None:
         messages.info(
             request,
             f"The key “{api_key.name}” was shown once, when it was made. If you did not copy it, "
             "regenerate it.",
         )
         return redirect("apikeys:list")
-    del request.session[REVEAL_SESSION_KEY]
     context = {
         "api_key": api_key,
         "raw_key": reveal["raw_key"],

@@ -27,6 +27,23 @@ def actor_for(request) -> Actor:
     return Actor.for_request(request, Channel.WEB)
 
 
+def keep_secret_once(request, slot: str, subject_id, **shown) -> None:
+    """Keep what a POST just made (a raw API key, a webhook secret) for the one page that shows
+    it after the redirect (POST → redirect → GET): in the server-side session, never in a URL,
+    so a reload cannot make another and nothing logs it."""
+    request.session[slot] = {"subject_id": str(subject_id), **shown}
+
+
+def take_secret_once(request, slot: str, subject_id) -> dict | None:
+    """What keep_secret_once kept for this subject, taken out of the session (shown once), or
+    None when it was shown already."""
+    kept = request.session.get(slot)
+    if not kept or kept["subject_id"] != str(subject_id):
+        return None
+    del request.session[slot]
+    return kept
+
+
 def visible_lead(request, lead_id) -> Lead:
     """The lead, if this user may see it; a lead they may not see does not exist (404)."""
     try:

@@ -27,7 +27,7 @@ from webhooks.services import (
 from ..forms import show_service_error
 from ..forms_webhooks import DELIVERIES_PER_PAGE, DeliveryFilterForm, WebhookForm
 from ..pagination import SortKey, paginate
-from .common import actor_for, page
+from .common import actor_for, keep_secret_once, page, take_secret_once
 
 REVEAL_SESSION_KEY = "webhooks:reveal"
 NEWEST = (SortKey("created_at", descending=True), SortKey("id", descending=True))
@@ -39,11 +39,7 @@ def _manageable(request, subscription_id) -> Subscription:
 
 
 def _reveal_once(request, subscription: Subscription, secret: str, *, rotated: bool):
-    request.session[REVEAL_SESSION_KEY] = {
-        "subscription_id": str(subscription.pk),
-        "secret": secret,
-        "rotated": rotated,
-    }
+    keep_secret_once(request, REVEAL_SESSION_KEY, subscription.pk, secret=secret, rotated=rotated)
     return redirect("webhooks:secret", subscription_id=subscription.pk)
 
 
@@ -89,15 +85,14 @@ def webhook_new(request):
 def webhook_secret(request, subscription_id):
     """The one and only showing of a secret, right after the POST that made it."""
     subscription = _manageable(request, subscription_id)
-    reveal = request.session.get(REVEAL_SESSION_KEY)
-    if not reveal or reveal["subscription_id"] != str(subscription.pk):
+    reveal = take_secret_once(request, REVEAL_SESSION_KEY, subscription.pk)
+    if reveal is None:
         messages.info(
             request,
             f"The secret of {subscription.url} was shown once, when it was made. If you did not "
             "copy it, rotate it.",
         )
         return redirect("webhooks:list")
-    del request.session[REVEAL_SESSION_KEY]
     context = {
         "subscription": subscription,
         "secret": reveal["secret"],
