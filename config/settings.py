@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "apikeys",
+    "pipelines",
     "leads",
     "calls",
     "events",
@@ -287,7 +288,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "LeadStatus": "leads.rules.LeadStatus",
+        "LeadStatus": "pipelines.rules.LeadStatus",
         "LeadPriority": "leads.rules.LeadPriority",
         "CallType": "calls.rules.CallType",
         "CallOutcome": "calls.rules.CallOutcome",

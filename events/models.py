@@ -34,6 +34,12 @@ class Verb(models.TextChoices):
     WEBHOOK_UPDATED = "webhook.updated"
     WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated"  # noqa: S105 (a verb, not a secret)
     WEBHOOK_DELETED = "webhook.deleted"
+    PIPELINE_CREATED = "pipeline.created"
+    PIPELINE_UPDATED = "pipeline.updated"
+    PIPELINE_ARCHIVED = "pipeline.archived"
+    STAGE_CREATED = "stage.created"
+    STAGE_UPDATED = "stage.updated"
+    STAGE_ARCHIVED = "stage.archived"
 
 
 class ImmutableEvent(Exception):

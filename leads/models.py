@@ -33,6 +33,11 @@ class Lead(models.Model):
     city = models.CharField(max_length=MAX_LENGTHS["city"], null=True, blank=True)
     source = models.CharField(max_length=MAX_LENGTHS["source"], default=DEFAULT_SOURCE)
     status = models.CharField(max_length=16, choices=LeadStatus, default=LeadStatus.NEW)
+    # Every lead is in one stage of one pipeline, and its status is always its stage's: the
+    # services place it (pipelines.selectors.Placement) and keep the two in step.
+    stage = models.ForeignKey("pipelines.Stage", on_delete=models.PROTECT, related_name="leads")
+    # When the lead entered its stage: "days in stage" on the board.
+    stage_entered_at = models.DateTimeField(default=timezone.now, editable=False)
     priority = models.CharField(max_length=8, choices=LeadPriority, default=LeadPriority.MEDIUM)
     tags = models.JSONField(default=list, blank=True)
     deal_value = models.DecimalField(
@@ -97,6 +102,13 @@ class Lead(models.Model):
             models.Index(fields=["name", "id"], name="lead_name_idx"),
             # Sync reads what changed since a moment, oldest or newest first.
             models.Index(fields=["-updated_at", "-id"], name="lead_updated_idx"),
+            # The board: each stage's newest arrivals, and each stage's count and value sum
+            # (read from the index alone, with deal_value in it).
+            models.Index(
+                fields=["stage", "-stage_entered_at", "-id"], name="lead_stage_entered_idx"
+            ),
+            models.Index(fields=["stage", "deal_value"], name="lead_stage_value_idx"),
+            models.Index(fields=["stage", "-created_at"], name="lead_stage_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ case-insensitively.
 """
 
 import re
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -21,18 +22,10 @@ from django.core.validators import validate_email
 from django.db import models
 
 from core.errors import InvalidFields, ServiceError
+from pipelines.rules import LeadStatus  # a lead's status is its stage's (pipelines.rules)
 
 if TYPE_CHECKING:
     from accounts.models import User
-
-
-class LeadStatus(models.TextChoices):
-    NEW = "New"
-    CONTACTED = "Contacted"
-    QUALIFIED = "Qualified"
-    PROPOSAL = "Proposal"
-    WON = "Won"
-    LOST = "Lost"
 
 
 class LeadPriority(models.TextChoices):
@@ -46,6 +39,10 @@ EDITABLE_FIELDS = (
     "name", "email", "phone", "company", "city", "source", "status", "priority", "tags",
     "deal_value", "notes", "assigned_to",
 )  # fmt: skip
+# Where in which pipeline a lead goes (optional on every write; leads.services places it).
+PLACEMENT_FIELDS = ("pipeline_id", "stage_id")
+# What a lead's events record the previous and new values of.
+TRACKED_FIELDS = (*EDITABLE_FIELDS, "pipeline_id", "stage_id", "stage")
 DEFAULT_SOURCE = "API"
 MAX_LENGTHS = {"name": 200, "email": 254, "phone": 32, "company": 200, "city": 100, "source": 100}
 MAX_TAGS = 50
@@ -177,11 +174,11 @@ def merge_tags(existing: Iterable[str], new: Iterable[str]) -> list[str]:
 
 
 def clean_lead_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """The editable fields present in `fields`, normalized; every field that
-    breaks a rule (InvalidFields). Fields that are not editable are dropped."""
+    """The editable and placement fields present in `fields`, normalized; every field that
+    breaks a rule (InvalidFields). Other fields are dropped."""
     cleaned, errors = {}, {}
     for name, value in fields.items():
-        if name not in EDITABLE_FIELDS:
+        if name not in _CLEANERS:
             continue
         try:
             cleaned[name] = _CLEANERS[name](value)
@@ -299,6 +296,17 @@ def _assignee(value: Any) -> "User | None":
     return value
 
 
+def _id(value: Any) -> uuid.UUID:
+    if value is None:
+        raise ValueError("This field may not be null.")
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise ValueError("Must be an id (a UUID).") from None
+
+
 _CLEANERS: dict[str, Callable[[Any], Any]] = {
     "name": _text(MAX_LENGTHS["name"], required=True),
     "email": _email,
@@ -312,4 +320,6 @@ _CLEANERS: dict[str, Callable[[Any], Any]] = {
     "deal_value": _deal_value,
     "notes": _text(None, required=False),
     "assigned_to": _assignee,
+    "pipeline_id": _id,
+    "stage_id": _id,
 }

@@ -11,16 +11,19 @@ from django.db import connection
 
 from accounts.models import User
 from core.sql import Columns
+from pipelines.models import Stage
 
 from .listing import LeadFilter
 from .models import Lead
-from .representation import COLUMNS
+from .representation import COLUMNS, EXTRA
 from .rules import normalize_email, normalize_phone, visible_leads_sql
 
 _LEAD_COLUMNS = Columns(Lead, COLUMNS, alias="l")
 # The assignee's email comes from a subquery rather than a join so that the COUNT stays a
 # count of leads alone: with the join in it PostgreSQL picked a slower index (bench/README.md).
 _ASSIGNEE_EMAIL = f"(SELECT u.email FROM {User._meta.db_table} u WHERE u.id = l.assigned_to_id)"
+# The stage's name and pipeline, joined in the page's query only (the COUNT reads leads alone).
+_STAGE = Stage._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -44,13 +47,14 @@ def lead_list(*, user: User, filters: Mapping[str, Any], limit: int, offset: int
         rows = []
         if offset < total:
             cursor.execute(
-                f"SELECT {_LEAD_COLUMNS.select}, {_ASSIGNEE_EMAIL} FROM {table} l WHERE {where} "
+                f"SELECT {_LEAD_COLUMNS.select}, {_ASSIGNEE_EMAIL}, s.name, s.pipeline_id "
+                f"FROM {table} l JOIN {_STAGE} s ON s.id = l.stage_id WHERE {where} "
                 f"ORDER BY {LeadFilter.sql_ordering(filters, 'l')} LIMIT %s OFFSET %s",
                 [*params, limit, offset],
             )
             rows = cursor.fetchall()
 
-    return LeadPage(total=total, rows=_LEAD_COLUMNS.as_dicts(rows, extra=["assignee_email"]))
+    return LeadPage(total=total, rows=_LEAD_COLUMNS.as_dicts(rows, extra=EXTRA))
 
 
 def lead_duplicates(
@@ -65,7 +69,7 @@ def lead_duplicates(
         keys["email"] = ("email_key", normalize_email(email))
     found = {}
     for field, (column, value) in keys.items():
-        leads = Lead.objects.select_related("assigned_to").filter(**{column: value})
+        leads = Lead.objects.select_related("assigned_to", "stage").filter(**{column: value})
         if exclude is not None:
             leads = leads.exclude(pk=exclude.pk)
         if (lead := leads.first()) is not None:

@@ -10,15 +10,18 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from core.errors import Conflict, Forbidden, NotFound, ServiceError
 from events.models import Verb
 from events.services import Actor, diff, record_event, record_events
+from pipelines.selectors import Placement
 
 from .models import Lead, Note
 from .representation import lead_to_api
 from .rules import (
-    EDITABLE_FIELDS,
+    PLACEMENT_FIELDS,
+    TRACKED_FIELDS,
     can_see,
     check_contact,
     clean_lead_fields,
@@ -100,13 +103,15 @@ def _create_or(actor: Actor, fields: dict[str, Any], *, merge: MergePolicy | Non
     phone_key = normalize_phone(fields["phone"]) if fields.get("phone") else None
     email_key = normalize_email(fields["email"]) if fields.get("email") else None
 
+    placement = Placement()
     for attempt in range(_UPSERT_ATTEMPTS):
         try:
             with transaction.atomic():
                 by_phone, by_email = _matches(phone_key, email_key)
                 target = by_phone or by_email
                 if target is None:
-                    return UpsertResult(_create(actor, fields), created=True)
+                    lead = _create(actor, _placed(placement, None, fields))
+                    return UpsertResult(lead, created=True)
                 visible = can_see(actor.user, target)
                 if merge is None or not visible:
                     field = "phone" if by_phone else "email"
@@ -116,7 +121,7 @@ def _create_or(actor: Actor, fields: dict[str, Any], *, merge: MergePolicy | Non
                 if merge == MergePolicy.FILL_EMPTY:
                     _fill_empty(actor, target, fields)
                 elif merge == MergePolicy.UPDATE:
-                    _merge(actor, target, fields)
+                    _merge(actor, target, _placed(placement, target, fields))
                 return UpsertResult(target, created=False)
         except IntegrityError:
             # Another request inserted or claimed this phone/email between our read and write.
@@ -147,11 +152,19 @@ def lead_upsert_many(
             results[index] = exc
         else:
             prepared[index] = cleaned
+    placement = Placement()
+    for index in list(prepared):
+        try:
+            _placed(placement, None, dict(prepared[index]))  # checked now, placed at creation
+        except ServiceError as exc:
+            results[index] = exc
+            del prepared[index]
     fresh = _unmatched(prepared)
     if fresh:
         try:
             with transaction.atomic():
-                leads = _create_many(actor, [prepared[index] for index in fresh])
+                placed = [_placed(placement, None, prepared[index]) for index in fresh]
+                leads = _create_many(actor, placed)
         except IntegrityError:
             fresh = []
         else:
@@ -206,7 +219,7 @@ def _create_many(actor: Actor, fields_list: list[dict[str, Any]]) -> list[Lead]:
         actor=actor,
         verb=Verb.LEAD_CREATED,
         subjects=leads,
-        changes=[diff({}, {name: snap[name] for name in EDITABLE_FIELDS}) for snap in snapshots],
+        changes=[diff({}, {name: snap[name] for name in TRACKED_FIELDS}) for snap in snapshots],
         lead_ids=[lead.pk for lead in leads],
         snapshots=snapshots,
     )
@@ -232,7 +245,7 @@ def _matches(phone_key: str | None, email_key: str | None) -> tuple[Lead | None,
         query |= Q(email_key=email_key)
     by_phone = by_email = None
     # The assignee comes along (the response shows its email); only the lead rows are locked.
-    matches = Lead.objects.select_related("assigned_to").select_for_update(of=("self",))
+    matches = Lead.objects.select_related("assigned_to", "stage").select_for_update(of=("self",))
     for lead in matches.filter(query).order_by("created_at"):
         if phone_key and lead.phone_e164 == phone_key:
             by_phone = lead
@@ -248,7 +261,7 @@ def _create(actor: Actor, fields: dict[str, Any]) -> Lead:
     lead = Lead(**values)
     lead.save(force_insert=True)
     snapshot = lead_to_api(lead)
-    changes = diff({}, {name: snapshot[name] for name in EDITABLE_FIELDS})
+    changes = diff({}, {name: snapshot[name] for name in TRACKED_FIELDS})
     _record(actor, Verb.LEAD_CREATED, lead, changes, snapshot)
     return lead
 
@@ -267,8 +280,8 @@ def _merge(actor: Actor, lead: Lead, fields: dict[str, Any]) -> None:
     _record(actor, Verb.LEAD_MERGED, lead, changes, lead_to_api(lead))
 
 
-# Fields that always hold a value: a fill_empty merge never changes them.
-ALWAYS_SET = ("name", "source", "status", "priority")
+# Fields that always hold a value: a fill_empty merge never changes them (nor the stage).
+ALWAYS_SET = ("name", "source", "status", "priority", *PLACEMENT_FIELDS)
 
 
 def _fill_empty(actor: Actor, lead: Lead, fields: dict[str, Any]) -> None:
@@ -288,9 +301,26 @@ def _fill_empty(actor: Actor, lead: Lead, fields: dict[str, Any]) -> None:
 
 def _edit_changes(before: dict, after: dict) -> dict[str, list]:
     return diff(
-        {name: before[name] for name in EDITABLE_FIELDS},
-        {name: after[name] for name in EDITABLE_FIELDS},
+        {name: before[name] for name in TRACKED_FIELDS},
+        {name: after[name] for name in TRACKED_FIELDS},
     )
+
+
+def _placed(placement: Placement, lead: Lead | None, fields: dict[str, Any]) -> dict[str, Any]:
+    """`fields` with the placement fields resolved: `stage` and `status` set to where the
+    lead goes (a new lead: always), and when it arrives there. The status is the stage's."""
+    fields = dict(fields)
+    pipeline_id = fields.pop("pipeline_id", None)
+    stage_id = fields.pop("stage_id", None)
+    current = lead.stage if lead is not None else None
+    stage = placement.stage_for(
+        current=current, pipeline_id=pipeline_id, stage_id=stage_id, status=fields.get("status")
+    )
+    fields["status"] = stage.status
+    if current is None or stage.pk != current.pk:
+        fields["stage"] = stage
+        fields["stage_entered_at"] = timezone.now()
+    return fields
 
 
 def _record(actor: Actor, verb: Verb, lead: Lead, changes: dict, snapshot: dict | None) -> None:
@@ -301,7 +331,7 @@ def _record(actor: Actor, verb: Verb, lead: Lead, changes: dict, snapshot: dict 
 
 def _locked(actor: Actor, lead_id) -> Lead:
     """The lead, locked for this transaction, if it still exists and the actor may see it."""
-    leads = Lead.objects.visible_to(actor.user).select_related("assigned_to")
+    leads = Lead.objects.visible_to(actor.user).select_related("assigned_to", "stage")
     lead = leads.select_for_update(of=("self",)).filter(pk=lead_id).first()
     if lead is None:
         raise NotFound("This lead does not exist (any more).", "lead_id")
@@ -318,6 +348,7 @@ def lead_update(*, actor: Actor, lead: Lead, fields: dict[str, Any]) -> LeadChan
         with transaction.atomic():
             lead = _locked(actor, lead.pk)
             before = lead_to_api(lead)
+            fields = _placed(Placement(), lead, fields)
             for name, value in fields.items():
                 setattr(lead, name, value)
             changes = _edit_changes(before, lead_to_api(lead))
@@ -331,6 +362,15 @@ def lead_update(*, actor: Actor, lead: Lead, fields: dict[str, Any]) -> LeadChan
         raise Conflict(f"Another lead already has this {field}.", field) from None
 
 
+def lead_move(*, actor: Actor, lead: Lead, stage_id, pipeline_id=None) -> LeadChange:
+    """Move a lead to a stage (of `pipeline_id`, when given): its status becomes the stage's.
+    A move to the stage it is in changes and records nothing."""
+    fields = {"stage_id": stage_id}
+    if pipeline_id is not None:
+        fields["pipeline_id"] = pipeline_id
+    return lead_update(actor=actor, lead=lead, fields=fields)
+
+
 def lead_merge(*, actor: Actor, lead: Lead, fields: dict[str, Any]) -> Lead:
     """Merge `fields` into a lead a person chose (the new-lead form, on a duplicate), as a
     duplicate sent to lead_upsert would merge: fields given overwrite, tags are added."""
@@ -339,7 +379,7 @@ def lead_merge(*, actor: Actor, lead: Lead, fields: dict[str, Any]) -> Lead:
     try:
         with transaction.atomic():
             lead = _locked(actor, lead.pk)
-            _merge(actor, lead, fields)
+            _merge(actor, lead, _placed(Placement(), lead, fields))
             return lead
     except IntegrityError:
         field = _taken_key(lead)

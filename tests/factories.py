@@ -8,6 +8,8 @@ from apikeys.services import apikey_create
 from calls.models import CallLog
 from events.services import Actor
 from leads.models import Lead
+from pipelines.models import Stage
+from pipelines.selectors import Placement
 
 _sequence = itertools.count(1)
 
@@ -48,6 +50,11 @@ def make_lead(**fields) -> Lead:
     fields.setdefault("name", f"Lead {next(_sequence)}")
     if "phone" not in fields and "email" not in fields:
         fields["phone"] = unique_phone()
+    if "stage" not in fields:  # the default pipeline's stage of its status
+        status = fields.setdefault("status", "New")
+        fields["stage"] = Placement().stage_for(current=None, status=status)
+    else:
+        fields["status"] = fields["stage"].status
     lead = Lead(**fields)
     lead.save()
     return lead
@@ -57,3 +64,14 @@ def make_call(lead: Lead, **fields) -> CallLog:
     fields.setdefault("call_type", "Inbound")
     fields.setdefault("duration_seconds", 60)
     return CallLog.objects.create(lead=lead, **fields)
+
+
+def stage_change(previous: str, new: str) -> dict[str, list]:
+    """What a lead's event records when it moves between two stages of the default pipeline
+    (named as their status): the status, the stage's name and its id."""
+    ids = {stage.name: str(stage.pk) for stage in Stage.objects.filter(pipeline__is_default=True)}
+    return {
+        "status": [previous, new],
+        "stage": [previous, new],
+        "stage_id": [ids[previous], ids[new]],
+    }

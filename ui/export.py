@@ -13,6 +13,7 @@ from leads.representation import lead_to_api
 COLUMNS = [
     ("id", "ID"), ("name", "Name"), ("phone", "Phone"), ("email", "Email"),
     ("company", "Company"), ("city", "City"), ("source", "Source"), ("status", "Status"),
+    ("stage", "Stage"), ("stage_id", "Stage ID"), ("pipeline_id", "Pipeline ID"),
     ("priority", "Priority"), ("tags", "Tags"), ("deal_value", "Deal value (INR)"),
     ("assigned_to", "Assigned to"), ("notes", "Notes"), ("created_at", "Created (IST)"),
     ("updated_at", "Updated (IST)"),

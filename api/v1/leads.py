@@ -19,7 +19,13 @@ from accounts.models import User
 from leads.listing import LeadFilter
 from leads.models import Lead
 from leads.representation import API_FIELDS, lead_row, represent
-from leads.rules import EDITABLE_FIELDS, MAX_TAG_LENGTH, MAX_TAGS, replacement_defaults
+from leads.rules import (
+    EDITABLE_FIELDS,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    PLACEMENT_FIELDS,
+    replacement_defaults,
+)
 from leads.selectors import lead_list
 from leads.services import (
     MergePolicy,
@@ -98,6 +104,17 @@ class LeadSerializer(StrictJSONSerializer, serializers.ModelSerializer):
         coerce_to_string=False,
         help_text="Expected value in INR.",
     )
+    pipeline_id = serializers.UUIDField(
+        required=False,
+        help_text="The lead's pipeline. Sent alone: that pipeline's first stage with the "
+        "lead's status (or its first stage). Default for a new lead: the default pipeline.",
+    )
+    stage_id = serializers.UUIDField(
+        required=False,
+        help_text="The lead's stage; the lead's status becomes the stage's. A stage of another "
+        "pipeline than `pipeline_id`, or whose status disagrees with `status`, is a 400.",
+    )
+    stage = serializers.CharField(read_only=True, help_text="The stage's name.")
 
     class Meta:
         model = Lead
@@ -111,7 +128,11 @@ class LeadSerializer(StrictJSONSerializer, serializers.ModelSerializer):
                 "without a country code are read in the server's default region."
             },
             "source": {"help_text": "Lead source label, e.g. IVR, Website, Facebook Ads."},
-            "status": {"help_text": "Default New for a new lead."},
+            "status": {
+                "help_text": "Default New for a new lead. Setting it moves the lead to the first "
+                "stage of its pipeline with this status (400 if there is none); a lead's status "
+                "is always its stage's."
+            },
             "priority": {"help_text": "Default Medium for a new lead."},
         }
 
@@ -307,7 +328,7 @@ MERGE_PARAMETER = OpenApiParameter(
 )
 class LeadViewSet(RetrieveMixin, DestroyMixin, APIViewSet):
     # The assignee is joined (a lead shows its email).
-    queryset = Lead.objects.select_related("assigned_to")
+    queryset = Lead.objects.select_related("assigned_to", "stage")
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
     repeatable_params = frozenset({"tag"})
@@ -334,7 +355,7 @@ class LeadViewSet(RetrieveMixin, DestroyMixin, APIViewSet):
     def partial_update(self, request, *args, **kwargs):
         """PATCH: the fields sent, and only editable ones; null clears a nullable field."""
         lead = self.get_object()
-        require_changes(request.data, EDITABLE_FIELDS)
+        require_changes(request.data, (*EDITABLE_FIELDS, *PLACEMENT_FIELDS))
         serializer = self.get_serializer(lead, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         change = lead_update(actor=self.actor, lead=lead, fields=serializer.validated_data)

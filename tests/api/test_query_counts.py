@@ -73,9 +73,9 @@ def test_call_writes(api, busy_lead, django_assert_max_num_queries):
     count(django_assert_max_num_queries, 9, lambda: api.post_json(
         "/api/v1/call-logs", {**by_lead, "duration_seconds": 30}), 200)  # fmt: skip
     by_phone = {**body, "external_id": "c-2", "phone": unique_phone()}  # a new lead too
-    # (two changes: the lead and the call)
+    # (two changes: the lead and the call; the lead's stage is read from its pipeline)
     count(
-        django_assert_max_num_queries, 13, lambda: api.post_json("/api/v1/call-logs", by_phone), 201
+        django_assert_max_num_queries, 14, lambda: api.post_json("/api/v1/call-logs", by_phone), 201
     )
     call = make_call(busy_lead)
     count(django_assert_max_num_queries, 9, lambda: api.patch(

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 LEADS = "/api/v1/leads"
 BULK = "/api/v1/leads/bulk"
 LEAD_FIELDS = {
-    "id", "name", "email", "phone", "company", "city", "source", "status", "priority", "tags",
-    "deal_value", "notes", "assigned_to", "created_at", "updated_at",
+    "id", "name", "email", "phone", "company", "city", "source", "status", "pipeline_id",
+    "stage_id", "stage", "priority", "tags", "deal_value", "notes", "assigned_to", "created_at",
+    "updated_at",
 }  # fmt: skip
 
 

@@ -4,13 +4,15 @@ import pytest
 
 from events.models import Event
 from leads.models import Lead
+from pipelines.models import Pipeline
 
 pytestmark = pytest.mark.django_db
 
 LEADS = "/api/v1/leads"
 LEAD_FIELDS = {
-    "id", "name", "email", "phone", "company", "city", "source", "status", "priority", "tags",
-    "deal_value", "notes", "assigned_to", "created_at", "updated_at",
+    "id", "name", "email", "phone", "company", "city", "source", "status", "pipeline_id",
+    "stage_id", "stage", "priority", "tags", "deal_value", "notes", "assigned_to", "created_at",
+    "updated_at",
 }  # fmt: skip
 
 
@@ -27,6 +29,9 @@ def test_minimal_lead_gets_the_documented_defaults(admin_api):
     assert set(lead) == LEAD_FIELDS
     assert lead["source"] == "API"
     assert lead["status"] == "New"
+    sales = Pipeline.objects.get(is_default=True)
+    assert (lead["pipeline_id"], lead["stage"]) == (str(sales.pk), "New")
+    assert lead["stage_id"] == str(sales.stages.get(name="New").pk)
     assert lead["priority"] == "Medium"
     assert lead["tags"] == []
     for optional in ["email", "company", "city", "deal_value", "notes", "assigned_to"]:

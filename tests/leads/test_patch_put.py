@@ -11,6 +11,7 @@ import pytest
 
 from events.models import Event
 from leads.models import Lead
+from pipelines.models import Stage
 from tests.factories import make_lead
 
 pytestmark = pytest.mark.django_db
@@ -69,10 +70,13 @@ def rep2_api(other_rep, client_for):
 def test_patch_changes_only_the_sent_fields(admin_api, full_lead):
     before = admin_api.get(url(full_lead)).json()["data"]
     lead = ok(patch(admin_api, full_lead, {"city": "Mumbai", "status": "Proposal"}))
+    proposal = Stage.objects.get(pipeline__is_default=True, status="Proposal")
     assert lead == {
         **before,
         "city": "Mumbai",
         "status": "Proposal",
+        "stage": "Proposal",
+        "stage_id": str(proposal.pk),
         "updated_at": lead["updated_at"],
     }
 
@@ -287,8 +291,10 @@ def test_patch_records_one_event_with_every_changed_fields_old_and_new_value(
     assert (event.subject_type, event.subject_id) == ("lead", str(full_lead.pk))
     assert (event.channel, event.actor, event.api_key) == ("api", admin_user, admin_api.api_key)
     # The name was sent unchanged: not a change.
+    stages = {stage.name: str(stage.pk) for stage in Stage.objects.all()}
     assert event.changes == {
         "city": ["Pune", "Mumbai"], "status": ["Qualified", "Won"],
+        "stage": ["Qualified", "Won"], "stage_id": [stages["Qualified"], stages["Won"]],
         "tags": [["vip", "ivr"], ["vip"]],
     }  # fmt: skip
     assert event.snapshot == lead

@@ -12,7 +12,7 @@ import requests
 
 from events.models import Event
 from leads.models import Lead
-from tests.factories import make_key
+from tests.factories import make_key, make_lead
 
 PARALLEL = 12
 
@@ -70,7 +70,7 @@ def test_phone_and_email_races_across_two_leads_never_500(live_server, admin_key
 def test_logging_calls_while_the_lead_is_deleted_never_500s(live_server, admin_key):
     headers = {"Authorization": f"Bearer {admin_key}"}
     for _ in range(3):
-        lead = Lead.objects.create(name="Doomed", phone="+919876522222")
+        lead = make_lead(name="Doomed", phone="+919876522222")
         call = {"lead_id": str(lead.pk), "call_type": "Inbound", "duration_seconds": 5}
         requests_to_send = [("DELETE", f"/api/v1/leads/{lead.pk}", None)]
         requests_to_send += [("POST", "/api/v1/call-logs", call)] * (PARALLEL - 1)
@@ -92,7 +92,7 @@ def test_logging_calls_while_the_lead_is_deleted_never_500s(live_server, admin_k
 
 
 def test_parallel_deletes_of_one_lead_succeed_once(live_server, admin_key):
-    lead = Lead.objects.create(name="Once", phone="+919876533333")
+    lead = make_lead(name="Once", phone="+919876533333")
     url = f"{live_server.url}/api/v1/leads/{lead.pk}"
     barrier = threading.Barrier(6)
 

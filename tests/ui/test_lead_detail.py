@@ -10,6 +10,7 @@ from events.models import Channel, Event
 from events.services import Actor
 from leads.models import Note
 from leads.services import lead_add_note
+from pipelines.models import Stage
 from tests.factories import make_call, make_lead
 
 from .helpers import field_errors, messages_shown
@@ -133,7 +134,12 @@ def test_change_status(rep_client, lead):
     lead.refresh_from_db()
     assert lead.status == "Won"
     event = Event.objects.get(lead_id=lead.pk, verb="lead.updated")
-    assert event.changes == {"status": ["Contacted", "Won"]}
+    stages = {stage.name: str(stage.pk) for stage in Stage.objects.all()}
+    assert event.changes == {
+        "status": ["Contacted", "Won"],
+        "stage": ["Contacted", "Won"],
+        "stage_id": [stages["Contacted"], stages["Won"]],
+    }
     assert "Status Contacted → Won." in response.content.decode()
     response = rep_client.post(f"/leads/{lead.pk}/status/", {"status": "Won"}, follow=True)
     assert messages_shown(response) == ["The status already was Won."]

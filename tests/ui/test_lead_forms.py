@@ -6,7 +6,7 @@ import pytest
 
 from events.models import Event
 from leads.models import Lead
-from tests.factories import make_lead
+from tests.factories import make_lead, stage_change
 
 from .helpers import field_errors, form_errors, messages_shown
 
@@ -197,7 +197,8 @@ def test_edit_shows_the_lead_and_saves_changes(rep_client, rep):
     assert event.verb == "lead.updated"
     assert event.changes == {
         "name": ["Karan", "Karan Mehta"], "company": ["Old", None], "source": ["API", "Referral"],
-        "status": ["New", "Qualified"], "tags": [["a", "b"], ["c"]], "deal_value": [None, 1200.5],
+        **stage_change("New", "Qualified"), "tags": [["a", "b"], ["c"]],
+        "deal_value": [None, 1200.5],
     }  # fmt: skip
 
 

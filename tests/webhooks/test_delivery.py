@@ -7,6 +7,7 @@ import itertools
 import pytest
 from django.utils import timezone
 
+from pipelines.models import Stage
 from tests.factories import make_call, make_lead
 from webhooks.models import Message, MessageState, Subscription
 
@@ -59,7 +60,10 @@ def test_an_update_carries_every_previous_value_but_updated_at(admin_api, receiv
     [got] = receiver.wait_for(1)
     data = got.json["data"]
     assert got.json["type"] == "lead.updated"
-    assert data["previous_attributes"] == {"status": "New", "city": None}
+    new = Stage.objects.get(pipeline__is_default=True, name="New")
+    assert data["previous_attributes"] == {
+        "status": "New", "stage": "New", "stage_id": str(new.pk), "city": None
+    }  # fmt: skip
     assert data["object"]["status"] == "Contacted"
 
 

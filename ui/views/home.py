@@ -35,7 +35,7 @@ def home(request):
     by_status = _status_rows(leads)
     context = {
         "today": today,
-        "new_leads": new_leads.select_related("assigned_to")[:LIST_LENGTH],
+        "new_leads": new_leads.select_related("assigned_to", "stage")[:LIST_LENGTH],
         "new_count": capped_count(new_leads),
         "calls_today": calls_today.select_related("lead")[:LIST_LENGTH],
         "calls_today_count": capped_count(calls_today),

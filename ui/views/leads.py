@@ -37,7 +37,7 @@ def lead_list(request):
     form = LeadFilterForm(request.GET, user=request.user, sources=lead_sources(request.user))
     leads = form.apply(visible)
     result = paginate(
-        leads.select_related("assigned_to"),
+        leads.select_related("assigned_to", "stage"),
         LEAD_SORTS[form.sort_value],
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
@@ -73,7 +73,7 @@ def lead_export(request):
     form = LeadFilterForm(request.GET, user=request.user, sources=[])
     if form.errors:
         return redirect(f"{reverse('ui:lead_list')}?{request.GET.urlencode()}")
-    leads = form.apply(Lead.objects.visible_to(request.user)).select_related("assigned_to")
+    leads = form.apply(Lead.objects.visible_to(request.user)).select_related("assigned_to", "stage")
     rows = leads.order_by(*(key.order_by() for key in LEAD_SORTS[form.sort_value]))
     response = StreamingHttpResponse(
         leads_csv(rows.iterator(chunk_size=2000)), content_type="text/csv; charset=utf-8"
