@@ -133,6 +133,20 @@ class AnyChoiceField(AnyMeansNoFilter, django_filters.fields.ChoiceField):
     pass
 
 
+class UUIDField(forms.UUIDField):
+    default_error_messages = {"invalid": "Enter an id (a UUID)."}
+
+
+class AnyUUIDField(AnyMeansNoFilter, UUIDField):
+    pass
+
+
+class IdFilter(django_filters.UUIDFilter):
+    """An id, or `all` for no filter."""
+
+    field_class = AnyUUIDField
+
+
 class CharFilter(django_filters.CharFilter):
     """A text equality that also takes `all`."""
 

@@ -13,6 +13,7 @@ from core.listing import (
     Condition,
     DateWindowFilterSet,
     EmailFilter,
+    IdFilter,
     InstantFilter,
     like_pattern,
     sort_filter,
@@ -140,6 +141,11 @@ class LeadFilter(DateWindowFilterSet):
         max_length=MAX_LENGTHS["email"],
         help_text="Assigned user's email, any case (or `all`).",
     )
+    pipeline_id = IdFilter(
+        field_name="stage__pipeline",
+        help_text="Leads in this pipeline (its id).",
+    )
+    stage_id = IdFilter(field_name="stage", help_text="Leads in this stage (its id).")
     phone = PhoneFilter(
         field_name="phone_e164",
         max_length=MAX_LENGTHS["phone"],
@@ -170,6 +176,6 @@ class LeadFilter(DateWindowFilterSet):
     class Meta(DateWindowFilterSet.Meta):
         model = Lead
         fields = [
-            "from_date", "to_date", "status", "source", "priority", "assigned_to", "phone",
-            "email", "q", "tag", "updated_since", "sort",
+            "from_date", "to_date", "status", "source", "priority", "assigned_to", "pipeline_id",
+            "stage_id", "phone", "email", "q", "tag", "updated_since", "sort",
         ]  # fmt: skip

@@ -3,11 +3,14 @@ why this read does not go through the ORM). Its conditions come from the filter 
 (leads.listing) and the visibility rule (leads.rules), which the ORM reads too; tests hold the
 two to the same rows."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
+from django.db.models import Count, F, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 
 from accounts.models import User
 from core.sql import Columns
@@ -75,3 +78,51 @@ def lead_duplicates(
         if (lead := leads.first()) is not None:
             found[field] = lead
     return found
+
+
+@dataclass(frozen=True)
+class StageTotal:
+    count: int
+    deal_value: Decimal  # 0 for an empty stage
+
+
+def stage_totals(leads: QuerySet, stage_ids: Iterable) -> dict[Any, StageTotal]:
+    """{stage id: how many of `leads` are in it and their deal values' sum}, every stage in
+    `stage_ids` present: one GROUP BY, whatever the number of stages."""
+    stage_ids = list(stage_ids)
+    totals = dict.fromkeys(stage_ids, StageTotal(0, Decimal(0)))
+    grouped = (
+        leads.filter(stage_id__in=stage_ids)
+        .order_by()
+        .values("stage_id")
+        .annotate(count=Count("pk"), value=Sum("deal_value"))
+    )
+    for row in grouped:
+        totals[row["stage_id"]] = StageTotal(row["count"], row["value"] or Decimal(0))
+    return totals
+
+
+def stage_cards(leads: QuerySet, stage_ids: Iterable, *, per_stage: int) -> dict[Any, list[Lead]]:
+    """{stage id: its first `per_stage` of `leads`, latest arrival in the stage first}: one
+    query whatever the number of stages. On PostgreSQL a UNION of one slice per stage, each
+    read from the stage's index; SQLite cannot slice inside a UNION, so there a window
+    function numbers each stage's leads."""
+    stage_ids = list(stage_ids)
+    cards: dict[Any, list[Lead]] = {stage_id: [] for stage_id in stage_ids}
+    if not stage_ids:
+        return cards
+    order = ("-stage_entered_at", "-id")
+    ordered = leads.select_related("assigned_to").order_by(*order)
+    if connection.features.supports_slicing_ordering_in_compound:
+        slices = [ordered.filter(stage_id=stage_id)[:per_stage] for stage_id in stage_ids]
+        found = slices[0].union(*slices[1:], all=True) if len(slices) > 1 else slices[0]
+    else:
+        rank = Window(RowNumber(), partition_by=[F("stage_id")], order_by=order)
+        found = (
+            ordered.filter(stage_id__in=stage_ids).annotate(rank=rank).filter(rank__lte=per_stage)
+        )
+    for lead in found:
+        cards[lead.stage_id].append(lead)
+    for stage_leads in cards.values():
+        stage_leads.sort(key=lambda lead: (lead.stage_entered_at, str(lead.pk)), reverse=True)
+    return cards

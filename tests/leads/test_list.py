@@ -8,8 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.dates import IST
+from events.services import Actor
 from leads.listing import LeadFilter
 from leads.models import Lead
+from pipelines.models import Pipeline
+from pipelines.services import pipeline_create
 from tests.factories import make_lead
 
 pytestmark = pytest.mark.django_db
@@ -207,6 +210,9 @@ SAMPLES = {
     "tag": ["VIP", "hot", "none"],
     "updated_since": ["2000-01-01T00:00:00Z", "2999-01-01T00:00:00+05:30"],
     "sort": ["created_at", "-updated_at", "updated_at", "name", "-name", "-created_at"],
+    # (placeholders: the ids of the pipelines and stages the test makes)
+    "pipeline_id": ["SALES", "PARTNERS", "all", "6f1c1a52-0000-4000-8000-000000000000", "x"],
+    "stage_id": ["SALES_WON", "PARTNERS_SIGNED", "all"],
 }
 
 
@@ -237,13 +243,29 @@ def test_the_list_sql_selects_what_the_orm_filters_select(who, client_for, reque
     user = users[who]
     now = timezone.now()
     same_moment = now - dt.timedelta(days=3)
+    partners = pipeline_create(
+        actor=Actor.system(),
+        fields={"name": "Partners"},
+        stages=[{"name": "Intro", "status": "New"}, {"name": "Signed", "status": "Won"}],
+    )
+    signed = partners.stages.get(name="Signed")
+    sales = Pipeline.objects.get(is_default=True)
+    ids = {
+        "SALES": str(sales.pk),
+        "PARTNERS": str(partners.pk),
+        "SALES_WON": str(sales.stages.get(name="Won").pk),
+        "PARTNERS_SIGNED": str(signed.pk),
+    }
     for index in range(24):
+        placed = (
+            {"stage": signed} if index % 5 == 0 else {"status": ["New", "Won", "Lost"][index % 3]}
+        )
         make_lead(
             name=f"{['Asha', 'Ravi', 'Meera'][index % 3]} {['Verma', 'Iyer'][index % 2]} {index}",
             phone=f"+9198{index:08d}",
             email=f"person{index}@Example.com" if index % 2 == 0 else None,
             tags=[["VIP"], ["vip", "Hot"], []][index % 3],
-            status=["New", "Won", "Lost"][index % 3],
+            **placed,
             source=["IVR", "Web"][index % 2],
             priority=["Low", "Medium", "High", "Medium"][index % 4],
             assigned_to=[users["rep"], users["other_rep"], None][index // 2 % 3],
@@ -256,7 +278,7 @@ def test_the_list_sql_selects_what_the_orm_filters_select(who, client_for, reque
         "FROM_10_DAYS_AGO": (now - dt.timedelta(days=10)).astimezone(IST).date().isoformat(),
     }
     for case in parity_cases():
-        params = {name: days.get(str(value), value) for name, value in case.items()}
+        params = {name: {**days, **ids}.get(str(value), value) for name, value in case.items()}
         filters = LeadFilter(QueryDict(urlencode(params)), queryset=Lead.objects.visible_to(user))
         if not filters.is_valid():  # e.g. from_date after to_date: the API says 400 as well
             assert api.get(LEADS, params).status_code == 400, params
