@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import apikeys, calls, home, lead_detail, leads, webhooks
+from .views import apikeys, board, calls, home, lead_detail, leads, pipelines, webhooks
 
 sales_pages = (
     [
@@ -16,6 +16,8 @@ sales_pages = (
         path("leads/<uuid:lead_id>/notes/", lead_detail.lead_note, name="lead_note"),
         path("leads/<uuid:lead_id>/status/", lead_detail.lead_status, name="lead_status"),
         path("calls/", calls.call_list, name="call_list"),
+        path("pipeline/", board.board, name="board"),
+        path("pipeline/move/", board.board_move, name="board_move"),
     ],
     "ui",
 )
@@ -58,6 +60,14 @@ webhook_pages = (
     "webhooks",
 )
 
+# Settings → Pipelines (admins)
+pipeline_pages = (
+    [
+        path("", pipelines.pipeline_list, name="list"),
+    ],
+    "pipelines",
+)
+
 urlpatterns = [
     # Failed logins are counted and locked out by django-axes (see settings).
     path(
@@ -68,5 +78,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/integrations/api/", include(apikey_pages)),
     path("settings/integrations/webhooks/", include(webhook_pages)),
+    path("settings/pipelines/", include(pipeline_pages)),
     path("", include(sales_pages)),
 ]
