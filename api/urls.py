@@ -13,6 +13,7 @@ from .errors import api_not_found
 from .postman import postman_collection
 from .v1.calls import CallLogViewSet
 from .v1.leads import LeadViewSet
+from .v1.pipelines import PipelineViewSet
 from .v1.webhooks import WebhookViewSet
 
 
@@ -28,6 +29,7 @@ router = OptionalSlashRouter()
 router.register("leads", LeadViewSet, basename="lead")
 router.register("call-logs", CallLogViewSet, basename="calllog")
 router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("pipelines", PipelineViewSet, basename="pipeline")
 
 v1 = [
     path("openapi.yaml", SpectacularYAMLAPIView.as_view(), name="openapi-yaml"),

@@ -7,6 +7,8 @@ from core.admin import ServiceAdmin, form_errors_from
 from core.errors import ServiceError
 from events.models import Channel
 from events.services import Actor
+from pipelines.models import Stage
+from pipelines.selectors import Placement
 
 from .models import Lead, Note
 from .rules import EDITABLE_FIELDS, check_contact, clean_lead_fields
@@ -18,9 +20,42 @@ class LeadAdminForm(forms.ModelForm):
     """The admin's lead form checks with the lead rules (leads.rules) and for duplicates before
     saving, so its errors show next to the fields; LeadAdmin then saves through the services."""
 
+    stage = forms.ModelChoiceField(
+        queryset=Stage.objects.active().filter(pipeline__archived_at__isnull=True),
+        required=False,
+        help_text="Its status becomes the lead's. Empty: the stage of the status chosen.",
+    )
+
     class Meta:
         model = Lead
         fields = EDITABLE_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = self.fields["stage"].queryset.select_related("pipeline")
+        self.fields["stage"].label_from_instance = lambda s: f"{s.pipeline.name} › {s.name}"
+        # What the lead was before this form (the admin copies the form's values onto the
+        # instance before saving).
+        self.saved = None if self.instance._state.adding else Lead.objects.get(pk=self.instance.pk)
+        if self.saved is not None:
+            self.initial["stage"] = self.saved.stage_id
+
+    def service_fields(self) -> dict:
+        """What to send the services: the editable fields, and the stage when it was chosen
+        (a stage and a status that disagree are the services' 400 on `status`). On an edit,
+        only what changed of the two is sent: a new status moves the lead within its
+        pipeline, a new stage sets the status."""
+        fields = {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}
+        stage = self.cleaned_data.get("stage")
+        if self.saved is None:
+            if stage is not None:
+                fields["stage_id"] = stage.pk
+            return fields
+        if stage is not None and stage.pk != self.saved.stage_id:
+            fields["stage_id"] = stage.pk
+            if fields["status"] == self.saved.status:
+                del fields["status"]
+        return fields
 
     def clean(self):
         cleaned = super().clean()
@@ -34,6 +69,15 @@ class LeadAdminForm(forms.ModelForm):
             return cleaned
         cleaned.update(rules_cleaned)
         existing = None if self.instance._state.adding else self.instance
+        fields = self.service_fields()
+        try:  # where the lead would go: a stage and a status that disagree are refused
+            Placement().stage_for(
+                current=self.saved.stage if self.saved else None,
+                stage_id=fields.get("stage_id"),
+                status=fields.get("status"),
+            )
+        except ServiceError as error:
+            form_errors_from(self, error)
         duplicates = lead_duplicates(
             phone=cleaned.get("phone"), email=cleaned.get("email"), exclude=existing
         )
@@ -46,12 +90,12 @@ class LeadAdminForm(forms.ModelForm):
 class LeadAdmin(ServiceAdmin):
     form = LeadAdminForm
     list_display = [
-        "name", "phone", "email", "company", "source", "status", "priority", "assigned_to",
-        "created_at",
+        "name", "phone", "email", "company", "source", "status", "stage", "priority",
+        "assigned_to", "created_at",
     ]  # fmt: skip
-    list_filter = ["status", "priority", "source", "created_at", "assigned_to"]
+    list_filter = ["status", "stage__pipeline", "priority", "source", "created_at", "assigned_to"]
     search_fields = ["name", "phone", "phone_e164", "email", "company", "city"]
-    list_select_related = ["assigned_to"]
+    list_select_related = ["assigned_to", "stage"]
     autocomplete_fields = ["assigned_to"]
     date_hierarchy = "created_at"
     readonly_fields = ["id", "phone_e164", "email_key", "created_at", "updated_at", "history"]
@@ -68,7 +112,7 @@ class LeadAdmin(ServiceAdmin):
         """Through the services, like every other write: the same rules, one event each. A new
         lead never merges into an existing one here (the form refuses duplicates)."""
         actor = Actor.for_request(request, Channel.ADMIN)
-        fields = {name: form.cleaned_data[name] for name in EDITABLE_FIELDS}
+        fields = form.service_fields()
         if change:
             lead_update(actor=actor, lead=obj, fields=fields)
         else:

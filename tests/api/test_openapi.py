@@ -22,6 +22,8 @@ OPERATIONS = {
     ("post", "/api/v1/webhooks/{id}/rotate-secret"), ("post", "/api/v1/webhooks/{id}/test"),
     ("get", "/api/v1/webhooks/{id}/deliveries"),
     ("post", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/resend"),
+    ("get", "/api/v1/pipelines"), ("get", "/api/v1/pipelines/{id}"),
+    ("post", "/api/v1/pipelines/{id}/leads"),
 }  # fmt: skip
 CREATES = {("post", "/api/v1/leads"), ("post", "/api/v1/call-logs"), ("post", "/api/v1/webhooks")}
 ACCEPTS = {

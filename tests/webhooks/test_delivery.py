@@ -321,3 +321,22 @@ def test_a_kept_alive_connection_carries_the_next_message(admin_api, receiver):
     received = receiver.wait_for(3)
     assert all(got.verified for got in received)
     assert len({got.client_port for got in received}) == 1  # one connection for all three
+
+
+def test_a_stage_move_is_an_update_with_the_previous_stage_and_status(admin_api, receiver):
+    lead = make_lead(name="Mover", status="Qualified")
+    sales = Stage.objects.get(pipeline__is_default=True, name="Qualified").pipeline
+    won = sales.stages.get(name="Won")
+    subscribe(admin_api, receiver, events=["lead.updated"])
+    response = admin_api.post_json(
+        f"/api/v1/pipelines/{sales.pk}/leads", {"lead_id": str(lead.pk), "stage_id": str(won.pk)}
+    )
+    assert response.status_code == 200
+    drain()
+    [got] = receiver.wait_for(1)
+    data = got.json["data"]
+    qualified = sales.stages.get(name="Qualified")
+    assert data["previous_attributes"] == {
+        "status": "Qualified", "stage": "Qualified", "stage_id": str(qualified.pk)
+    }  # fmt: skip
+    assert (data["object"]["stage_id"], data["object"]["status"]) == (str(won.pk), "Won")
