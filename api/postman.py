@@ -1,13 +1,14 @@
 """A Postman Collection v2.1 generated from the OpenAPI document, so the two cannot drift.
 
 The collection is a walk-through that Newman can run top to bottom against a fresh server with a
-full-permission key: create a lead, merge a duplicate, list, look it up and sync it, update,
-tag and replace it, retry a create with an Idempotency-Key, create in bulk, log calls (by lead
-and, as a dialer does, by number with its own call id), read and update them, delete the call
-and the lead; then subscribe a webhook receiver (a public-looking URL: a host that does not
-resolve yet is accepted), read, change and ping it, list and resend its deliveries, rotate its
-secret and delete it (no task worker is needed: the ping waits in the queue). Each request
-carries a test of its status code, most of what they answer.
+full-permission key: create a lead, merge a duplicate, list, look it up and sync it, update it,
+read the pipelines and move the lead to a stage, tag and replace it, retry a create with an
+Idempotency-Key, create in bulk, log calls (by lead and, as a dialer does, by number with its
+own call id), read and update them, delete the call and the lead; then subscribe a webhook
+receiver (a public-looking URL: a host that does not resolve yet is accepted), read, change and
+ping it, list and resend its deliveries, rotate its secret and delete it (no task worker is
+needed: the ping waits in the queue). Each request carries a test of its status code, most of
+what they answer.
 Variables: `{{baseUrl}}` and `{{CRM_API_KEY}}`.
 """
 
@@ -54,6 +55,30 @@ WALKTHROUGH = [
         "  pm.expect(body.data.status).to.eql('Qualified');",
         "  pm.expect(body.data.deal_value).to.eql(450000);",
         "  pm.expect(body.data.name).to.eql('Asha Verma');",
+        "});",
+    ]),
+    ("pipelines_list", "List pipelines", 200, [
+        # The default pipeline comes first; on a fresh server it is Sales: New … Won, Lost.
+        "pm.collectionVariables.set('pipelineId', body.data[0].id);",
+        "pm.collectionVariables.set('wonStageId', body.data[0].stages[4].id);",
+        "pm.test('the default pipeline first, its stages in order, the lead counted', () => {",
+        "  const sales = body.data[0];",
+        "  pm.expect(sales.is_default).to.eql(true);",
+        "  pm.expect(sales.stages[4].status).to.eql('Won');",
+        "  pm.expect(sales.stages.map(s => s.position)).to.eql(",
+        "    sales.stages.map((s, i) => i + 1));",
+        "  pm.expect(sales.stages.find(s => s.status === 'Qualified').lead_count).to.be.above(0);",
+        "});",
+    ]),
+    ("pipelines_retrieve", "Get the pipeline", 200, [
+        "pm.test('the same pipeline', () => pm.expect(body.data.id)",
+        "  .to.eql(pm.collectionVariables.get('pipelineId')));",
+    ]),
+    ("pipelines_leads_create", "Move the lead to a stage", 200, [
+        "pm.test('in the stage, with its status', () => {",
+        "  pm.expect(body.data.id).to.eql(pm.collectionVariables.get('leadId'));",
+        "  pm.expect(body.data.stage_id).to.eql(pm.collectionVariables.get('wonStageId'));",
+        "  pm.expect(body.data.status).to.eql('Won');",
         "});",
     ]),
     ("leads_tags_create", "Tag the lead", 200, [
@@ -210,6 +235,7 @@ BODIES = {
         "outcome": "Completed",
     },
     "Tag the lead": {"tags": ["CALLBACK", "vip"]},
+    "Move the lead to a stage": {"lead_id": "{{leadId}}", "stage_id": "{{wonStageId}}"},
     "Replace the lead (PUT)": {"name": "Asha Verma", "phone": "{{leadPhone}}"},
     "The call ended (PATCH)": {"duration_seconds": 95, "outcome": "Completed"},
     "Log a missed call": {
@@ -244,6 +270,7 @@ PATH_VARIABLES = {
     "call-logs": "{{callLogId}}",
     "tags": "{{tagToRemove}}",
     "webhooks": "{{webhookId}}",
+    "pipelines": "{{pipelineId}}",
     "deliveries": "{{deliveryId}}",
 }
 

@@ -16,8 +16,9 @@ from tests.factories import make_key
 from webhooks.models import Message, Subscription
 
 SET_FROM_BODY = re.compile(
-    r"pm\.collectionVariables\.set\('(\w+)', body\.data(?:\[(\d+)\])?\.(\w+)\)"
+    r"pm\.collectionVariables\.set\('(\w+)', body\.data((?:\[\d+\]|\.\w+)+)\)"
 )
+STEP = re.compile(r"\[(\d+)\]|\.(\w+)")
 EXPECTS_STATUS = re.compile(r"pm\.response\.to\.have\.status\((\d+)\)")
 
 
@@ -113,9 +114,11 @@ def replay(collection: dict, base_url: str, api_key: str) -> list[tuple[str, int
         script = "\n".join(item["event"][0]["script"]["exec"])
         expected = int(EXPECTS_STATUS.search(script).group(1))
         results.append((item["name"], expected, response.status_code))
-        for name, index, attribute in SET_FROM_BODY.findall(script):
-            data = response.json()["data"]
-            variables[name] = (data[int(index)] if index else data)[attribute]
+        for name, path in SET_FROM_BODY.findall(script):
+            value = response.json()["data"]
+            for index, attribute in STEP.findall(path):  # body.data[0].stages[4].id
+                value = value[int(index)] if index else value[attribute]
+            variables[name] = value
     return results
 
 
