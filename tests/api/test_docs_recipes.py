@@ -36,6 +36,7 @@ MISSED_CALL = "Log a missed call from your dialer"
 CALL_START_END = "Dialer call start → end with external_id"
 LOOKUP = "Look a caller up by phone"
 SYNC = "Nightly sync with updated_since"
+MOVE = "Move a deal along the pipeline"
 RETRIES = "Safe retries with Idempotency-Key"
 BULK = "Bulk import of a web-form backlog"
 EXPORT = "Nightly export to a spreadsheet"
@@ -255,6 +256,22 @@ def test_lookup_by_phone_finds_an_old_lead_and_writes_nothing(server, admin_user
     lead.refresh_from_db()
     assert lead.updated_at == updated_at
     assert Event.objects.count() == events
+
+
+# --- Move a deal along the pipeline -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["python", "bash"])
+def test_moving_a_deal_puts_the_lead_in_the_won_stage_with_one_event(server, lang):
+    env, cwd = server
+    lead = make_lead(name="Asha Verma", status="Proposal")
+    output = run(lang, recipe(MOVE, lang), {**env, "LEAD_ID": str(lead.pk)}, cwd)
+    lead.refresh_from_db()
+    assert (lead.stage.name, lead.status) == ("Won", "Won")
+    event = Event.objects.get(lead_id=lead.pk)
+    assert event.changes["status"] == ["Proposal", "Won"]
+    expected = "Asha Verma is now in Won (Won)" if lang == "python" else "Asha Verma is now in Won"
+    assert output.strip() == expected
 
 
 # --- Nightly sync with updated_since ----------------------------------------------------------
