@@ -14,6 +14,8 @@ from events.services import Actor
 from leads.models import Lead
 from leads.rules import LeadPriority, LeadStatus
 from leads.services import lead_upsert
+from pipelines.models import Pipeline
+from pipelines.services import pipeline_create, stage_update
 
 ADMIN_EMAIL, REP_EMAIL, OTHER_REP_EMAIL = "admin@example.com", "rep@example.com", "rep2@example.com"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed on purpose: local demo data only
@@ -62,6 +64,24 @@ class Command(BaseCommand):
         ]
         actor = Actor.system(user=admin, channel=Channel.IMPORT)
         now = timezone.now()
+        # Rotting days on the default pipeline, and a second pipeline for partner deals.
+        sales = Pipeline.objects.get(is_default=True)
+        for name, days in [("Contacted", 5), ("Proposal", 10)]:
+            stage_update(
+                actor=actor, stage=sales.stages.get(name=name), fields={"rotting_days": days}
+            )
+        partners = pipeline_create(
+            actor=actor,
+            fields={"name": "Partnerships"},
+            stages=[
+                {"name": "Intro", "status": "New", "probability": 10},
+                {"name": "Demo", "status": "Contacted", "probability": 30, "rotting_days": 7},
+                {"name": "Negotiation", "status": "Proposal", "probability": 60},
+                {"name": "Signed", "status": "Won", "probability": 100},
+                {"name": "Dropped", "status": "Lost", "probability": 0},
+            ],
+        )
+        partner_stages = [stage.pk for stage in partners.stages.all()]
         for index in range(40):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             result = lead_upsert(
@@ -73,7 +93,12 @@ class Command(BaseCommand):
                     "company": rng.choice(COMPANIES),
                     "city": rng.choice(CITIES),
                     "source": rng.choice(SOURCES),
-                    "status": rng.choice(LeadStatus.values),
+                    # Every fifth lead is a partner deal, in a stage of that pipeline.
+                    **(
+                        {"stage_id": rng.choice(partner_stages)}
+                        if index % 5 == 4
+                        else {"status": rng.choice(LeadStatus.values)}
+                    ),
                     "priority": rng.choice(LeadPriority.values),
                     "tags": rng.sample(["hot", "callback", "enterprise", "referral", "vip"], 2),
                     "deal_value": rng.choice([None, 25000, 120000, 450000, 1800000]),
@@ -81,8 +106,11 @@ class Command(BaseCommand):
                 },
             )
             created = now - dt.timedelta(days=rng.randrange(0, 25), minutes=rng.randrange(1440))
-            # Back-date the lead and its timeline so the demo looks lived in.
-            Lead.objects.filter(pk=result.lead.pk).update(created_at=created)
+            # Back-date the lead and its timeline so the demo looks lived in (and some leads
+            # have sat in their stage long enough to rot).
+            Lead.objects.filter(pk=result.lead.pk).update(
+                created_at=created, stage_entered_at=created, updated_at=created
+            )
             # (Events are immutable to the app; demo data writes its own past, once.)
             Event.objects.filter(lead_id=result.lead.pk).update(occurred_at=created)
             for _ in range(rng.randrange(0, 4)):
