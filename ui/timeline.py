@@ -65,17 +65,35 @@ def _describe(event: Event) -> tuple[str, str, str]:
         return "call_deleted", "Call deleted", f"Deleted the {kind} call of {when}."
     sentences = []
     rest = dict(changes)
-    if status := rest.pop("status", None):
-        sentences.append(f"Status {status[0]} → {status[1]}.")
+    # Ids are for machines; a move reads as its stage (and status, when that says more).
+    rest.pop("stage_id", None)
+    other_pipeline = rest.pop("pipeline_id", None)
+    moved = _move(rest.pop("stage", None), rest.pop("status", None), bool(other_pipeline))
+    if moved:
+        sentences.append(moved)
     if assignee := rest.pop("assigned_to", None):
         sentences.append(f"Assigned to {assignee[1] or 'nobody'} (was {assignee[0] or 'nobody'}).")
     if rest:
         sentences.append(f"Edited: {_summary(rest)}.")
-    if list(changes) == ["status"]:
-        return "status_changed", "Status changed", " ".join(sentences)
+    if moved and not rest:
+        return "status_changed", "Moved" if "Moved" in moved else "Status changed", moved
     if list(changes) == ["assigned_to"]:
         return "assigned", "Assigned", " ".join(sentences)
     return "updated", "Updated", " ".join(sentences)
+
+
+def _move(stage: list | None, status: list | None, other_pipeline: bool) -> str:
+    """A move between stages in words. In stages named as their status (the default
+    pipeline's), it is the status change it always was."""
+    if stage is None:
+        return f"Status {status[0]} → {status[1]}." if status else ""
+    if status == stage and not other_pipeline:
+        return f"Status {status[0]} → {status[1]}."
+    where = " in another pipeline" if other_pipeline else ""
+    said = f"Moved to {stage[1]}{where} (was {stage[0]})."
+    if status is not None:
+        said += f" Status {status[0]} → {status[1]}."
+    return said
 
 
 def _summary(changes: dict[str, list]) -> str:

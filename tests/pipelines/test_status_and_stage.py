@@ -265,3 +265,19 @@ def test_the_admin_creates_a_lead_in_the_stage_chosen(admin_user, partners):
     }  # fmt: skip
     assert client.post(reverse("admin:leads_lead_add"), form).status_code == 302
     assert in_step(Lead.objects.get().pk).stage.name == "Signed"
+
+
+def test_the_timeline_tells_a_move_in_words_without_ids(admin_user, admin_api, sales, partners):
+    lead = make_lead(status="New")
+    admin_api.patch(
+        f"{LEADS}/{lead.pk}", {"stage_id": str(stage(partners, "Call back").pk)}, format="json"
+    )
+    admin_api.patch(
+        f"{LEADS}/{lead.pk}", {"stage_id": str(stage(partners, "Demo").pk)}, format="json"
+    )
+    client = Client()
+    client.force_login(admin_user)
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "Moved to Call back in another pipeline (was New). Status New → Contacted." in page
+    assert "Moved to Demo (was Call back)." in page
+    assert "stage id" not in page and "pipeline id" not in page
