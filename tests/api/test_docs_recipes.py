@@ -61,7 +61,7 @@ def recipe(title: str, lang: str) -> str:
 
 def test_each_recipe_comes_in_python_and_curl():
     blocks = Counter((title, lang) for title, lang, _ in recipes())
-    titles = [IVR, MISSED_CALL, CALL_START_END, LOOKUP, SYNC, RETRIES, BULK, EXPORT]
+    titles = [IVR, MISSED_CALL, CALL_START_END, LOOKUP, MOVE, SYNC, RETRIES, BULK, EXPORT]
     assert blocks == {
         **{(title, lang): 1 for title in titles for lang in ("python", "bash")},
         # subscribe, list and get, patch, test, deliveries, resend, rotate-secret, delete
