@@ -211,6 +211,8 @@ def stage_move(*, actor: Actor, stage: Stage, offset: int) -> None:
     """Move a stage one place up (-1) or down (+1) among the pipeline's active stages."""
     stages = list(Stage.objects.active().filter(pipeline_id=stage.pipeline_id))
     ids = [s.pk for s in stages]
+    if stage.pk not in ids:
+        raise NotFound("This stage is archived: it has no place to move from.", "stage_id")
     index = ids.index(stage.pk)
     target = index + offset
     if 0 <= target < len(ids):

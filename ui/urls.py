@@ -64,6 +64,13 @@ webhook_pages = (
 pipeline_pages = (
     [
         path("", pipelines.pipeline_list, name="list"),
+        path("new/", pipelines.pipeline_new, name="new"),
+        path("<uuid:pipeline_id>/edit/", pipelines.pipeline_edit, name="edit"),
+        path("<uuid:pipeline_id>/archive/", pipelines.pipeline_archive_view, name="archive"),
+        path("<uuid:pipeline_id>/stages/new/", pipelines.stage_new, name="stage_new"),
+        path("stages/<uuid:stage_id>/edit/", pipelines.stage_edit, name="stage_edit"),
+        path("stages/<uuid:stage_id>/move/", pipelines.stage_move_view, name="stage_move"),
+        path("stages/<uuid:stage_id>/archive/", pipelines.stage_archive_view, name="stage_archive"),
     ],
     "pipelines",
 )

@@ -280,4 +280,5 @@ def test_the_timeline_tells_a_move_in_words_without_ids(admin_user, admin_api, s
     page = client.get(f"/leads/{lead.pk}/").content.decode()
     assert "Moved to Call back in another pipeline (was New). Status New → Contacted." in page
     assert "Moved to Demo (was Call back)." in page
-    assert "stage id" not in page and "pipeline id" not in page
+    assert "stage id" not in page
+    assert "pipeline id" not in page
