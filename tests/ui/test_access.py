@@ -11,8 +11,9 @@ from tests.factories import make_call, make_lead
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/leads/", "/leads/new/", "/leads/export.csv", "/calls/",
-         "/settings/integrations/webhooks/", "/settings/integrations/webhooks/new/"]  # fmt: skip
+PAGES = ["/", "/leads/", "/leads/new/", "/leads/export.csv", "/calls/", "/pipeline/",
+         "/settings/integrations/webhooks/", "/settings/integrations/webhooks/new/",
+         "/settings/pipelines/", "/settings/pipelines/new/"]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", PAGES)

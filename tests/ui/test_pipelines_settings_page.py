@@ -428,6 +428,8 @@ def test_a_sales_rep_cannot_reach_the_pages(rep_client):
     for path in _pages():
         assert rep_client.get(path).status_code == 403, path
     assert "Settings · Pipelines" not in rep_client.get("/").content.decode()
+    page = rep_client.get("/settings/pipelines/").content.decode()
+    assert "Only admins change pipelines." in page  # the app's page, not a bare error
 
 
 def test_a_sales_rep_cannot_post_to_the_pages(rep_client):
