@@ -1,5 +1,6 @@
 """The data floor: a raw WSGI app answering the default list-leads request (the last 30 IST days,
-newest first, limit 50, with the total count) with the SQL the app runs, psycopg 3 and orjson.
+newest first, limit 50, with the total count; each lead with its stage and pipeline) with the SQL
+the app runs, psycopg 3 and orjson.
 No Django, no DRF, no auth, no rate limiting; the same JSON shape as GET /api/v1/leads.
 
 Serve it like the app: `gunicorn bench.raw_app:application` with DATABASE_URL set. run.py
@@ -26,10 +27,11 @@ COUNT_SQL = (
 )
 PAGE_SQL = (
     'SELECT "l"."id", "l"."name", "l"."email", "l"."phone", "l"."company", "l"."city", '
-    '"l"."source", "l"."status", "l"."priority", "l"."tags", "l"."deal_value", "l"."notes", '
-    '"l"."created_at", "l"."updated_at", '
-    "(SELECT u.email FROM accounts_user u WHERE u.id = l.assigned_to_id) "
-    'FROM leads_lead l WHERE "l"."created_at" >= %s AND "l"."created_at" < %s '
+    '"l"."source", "l"."status", "l"."stage_id", "l"."priority", "l"."tags", "l"."deal_value", '
+    '"l"."notes", "l"."created_at", "l"."updated_at", '
+    "(SELECT u.email FROM accounts_user u WHERE u.id = l.assigned_to_id), s.name, s.pipeline_id "
+    "FROM leads_lead l JOIN pipelines_stage s ON s.id = l.stage_id "
+    'WHERE "l"."created_at" >= %s AND "l"."created_at" < %s '
     'ORDER BY "l"."created_at" DESC, "l"."id" DESC LIMIT 50 OFFSET 0'
 )
 
@@ -78,13 +80,16 @@ def list_leads() -> bytes:
             "city": r[5],
             "source": r[6],
             "status": r[7],
-            "priority": r[8],
-            "tags": r[9],
-            "deal_value": r[10],
-            "notes": r[11],
-            "assigned_to": r[14],
-            "created_at": _iso(r[12]),
-            "updated_at": _iso(r[13]),
+            "pipeline_id": str(r[17]),
+            "stage_id": str(r[8]),
+            "stage": r[16],
+            "priority": r[9],
+            "tags": r[10],
+            "deal_value": r[11],
+            "notes": r[12],
+            "assigned_to": r[15],
+            "created_at": _iso(r[13]),
+            "updated_at": _iso(r[14]),
         }
         for r in rows
     ]

@@ -4,7 +4,8 @@
 Seeds PostgreSQL (reusing a matching data set), serves the app with gunicorn as production
 would (DEBUG off, Redis rate limiting), drives it with wrk from 127.0.0.1, measures the two
 baselines (framework floor, data floor) the same way, profiles list-leads and merge with
-py-spy, and writes the report to bench/results/latest.md (raw tool output: results/*.raw).
+py-spy, and writes the report to bench/results/latest.md (--quick: results/quick.md.raw, which
+git ignores; raw tool output: results/*.raw).
 See bench/README.md.
 """
 
@@ -250,12 +251,26 @@ def bulk_body(serial: int) -> dict:
     return {"leads": leads}
 
 
+# The pipeline requests whose SQL is counted again with a second pipeline of
+# report.EXTRA_STAGES stages, and at 1k leads: the same statements whatever the number of
+# stages or leads.
+EXTRA_STAGES = report.EXTRA_STAGES
+CONSTANT_SQL = ("pipelines", "ui_board", "ui_board_rep")
+
+
 def count_queries(
-    server: Server, key: str, files: dict, only: tuple[str, ...] = (), suffix: str = ""
+    server: Server,
+    key: str,
+    files: dict,
+    only: tuple[str, ...] = (),
+    suffix: str = "",
+    heavy: str = "",
 ) -> tuple[dict[str, list[str]], list]:
-    """The SQL each API scenario's request runs (in-process, Django's test client), and notes
-    on requests that did not answer as their scenario expects. `only`: these requests, their
-    keys with `suffix` (the webhook scenarios' counts, with the subscription enabled)."""
+    """The SQL each API scenario's and page's request runs (in-process, Django's test client;
+    a page with its user's session), and notes on requests that did not answer as their
+    scenario expects. `only`: these requests, their keys with `suffix` (the webhook scenarios'
+    counts, with the subscription enabled; the pipeline ones at 1k leads). `heavy`: the lead of
+    the detail page (none: no detail page)."""
     phone, name = files["merge"].read_text().splitlines()[0].split("\t")
     lead_id = files["calls"].read_text().splitlines()[0]
     serial = random.randrange(10**8 - 10**6)
@@ -280,7 +295,22 @@ def count_queries(
         "bulk": {"method": "POST", "path": "/api/v1/leads/bulk", "bodies": [
             bulk_body(serial + 1000), bulk_body(serial + 1000 + BULK_SIZE)
         ]},
+        "pipelines": {"method": "GET", "path": "/api/v1/pipelines"},
+        "ui_list": {"method": "GET", "path": "/leads/", "login": seed.ADMIN_EMAIL},
+        "ui_detail": {"method": "GET", "path": f"/leads/{heavy}/", "login": seed.ADMIN_EMAIL},
+        "ui_board": {"method": "GET", "path": "/pipeline/", "login": seed.ADMIN_EMAIL},
+        "ui_board_rep": {"method": "GET", "path": "/pipeline/", "login": seed.REP_EMAIL},
+        # With a second pipeline of EXTRA_STAGES stages (rolled back afterwards): the API lists
+        # both pipelines' stages, the board shows the new one's columns.
+        "pipelines_stages": {"method": "GET", "path": "/api/v1/pipelines",
+                             "extra_stages": EXTRA_STAGES},
+        "ui_board_stages": {"method": "GET", "path": "/pipeline/?pipeline={pipeline}",
+                            "login": seed.ADMIN_EMAIL, "extra_stages": EXTRA_STAGES},
+        "ui_board_rep_stages": {"method": "GET", "path": "/pipeline/?pipeline={pipeline}",
+                                "login": seed.REP_EMAIL, "extra_stages": EXTRA_STAGES},
     }  # fmt: skip
+    if not heavy:
+        del specs["ui_detail"]
     expected = {"create": 201, "log_call": 201}
     if only:
         specs = {key_: spec for key_, spec in specs.items() if key_ in only}
@@ -354,7 +384,9 @@ def check_raw_baseline(app: Server, raw: Server, key: str, app_sql: list[str]) -
 # --- UI pages -------------------------------------------------------------------------------
 
 
-def login(base_url: str) -> str | None:
+def login(
+    base_url: str, email: str = seed.ADMIN_EMAIL, password: str = seed.ADMIN_PASSWORD
+) -> str | None:
     """Log in through the real form; returns the session id or None."""
     page = requests.get(base_url + "/login/", timeout=30)
     if page.status_code != 200:
@@ -367,8 +399,8 @@ def login(base_url: str) -> str | None:
     response = requests.post(
         base_url + "/login/",
         data={
-            "username": seed.ADMIN_EMAIL,
-            "password": seed.ADMIN_PASSWORD,
+            "username": email,
+            "password": password,
             "csrfmiddlewaretoken": form_token.group(1),
             "next": "/leads/",
         },
@@ -380,11 +412,13 @@ def login(base_url: str) -> str | None:
     return session.group(1) if response.status_code == 302 and session else None
 
 
-def ui_availability(base_url: str, session: str | None, dbname: str, heavy: str) -> dict:
-    """Which pages exist yet: /leads/ must list leads, /leads/<id>/ must show the lead."""
+def ui_availability(base_url: str, sessions: dict, dbname: str, heavy: str) -> dict:
+    """Which pages exist yet: /leads/ must list leads, /leads/<id>/ must show the lead, and
+    /pipeline/ must show the newest card of each column (the admin's, and the rep's own)."""
+    session = sessions.get("session")
     if session is None:
         reason = "login at /login/ failed"
-        return {"list": reason, "detail": reason}
+        return {"list": reason, "detail": reason, "board": reason, "board_rep": reason}
     cookie = {"Cookie": f"sessionid={session}"}
     with psycopg.connect(seed.dsn(dbname)) as conn:
         newest = conn.execute(
@@ -405,7 +439,79 @@ def ui_availability(base_url: str, session: str | None, dbname: str, heavy: str)
         found["detail"] = f"not available yet (/leads/<id>/ answered {page.status_code})"
     elif name not in page.text:
         found["detail"] = "not available yet (the page does not show the lead)"
+    boards = (("board", session, None),
+              ("board_rep", sessions.get("session_rep"), seed.REP_EMAIL))  # fmt: skip
+    for key, user_session, email in boards:
+        if user_session is None:
+            found[key] = f"login at /login/ as {email} failed"
+            continue
+        if why := board_missing(base_url, user_session, dbname, email):
+            found[key] = why
     return found
+
+
+def board_missing(base_url: str, session: str, dbname: str, email: str | None) -> str:
+    """Why /pipeline/ is not the board yet ("" if it is): it must answer 200 and show, in every
+    stage of the default pipeline, the card of the lead (that `email` sees) that entered it
+    last — the first card of each column."""
+    visible = "" if email is None else (
+        "AND l.assigned_to_id = (SELECT id FROM accounts_user WHERE email = %(email)s)"
+    )  # fmt: skip
+    with psycopg.connect(seed.dsn(dbname)) as conn:
+        newest = conn.execute(
+            "SELECT DISTINCT ON (s.position) l.id::text FROM leads_lead l "
+            "JOIN pipelines_stage s ON s.id = l.stage_id "
+            "JOIN pipelines_pipeline p ON p.id = s.pipeline_id "
+            f"WHERE p.is_default AND s.archived_at IS NULL {visible} "
+            "ORDER BY s.position, l.stage_entered_at DESC, l.id DESC",
+            {"email": email},
+        ).fetchall()
+    page = requests.get(
+        base_url + "/pipeline/", headers={"Cookie": f"sessionid={session}"}, timeout=60,
+        allow_redirects=False,
+    )  # fmt: skip
+    if page.status_code != 200:
+        return f"not available yet (/pipeline/ answered {page.status_code})"
+    shown = sum(lead_id in page.text for (lead_id,) in newest)
+    if shown < len(newest):
+        return (
+            f"not available yet (/pipeline/ shows the first card of {shown} of its "
+            f"{len(newest)} columns)"
+        )
+    return ""
+
+
+def check_pipelines(app: Server, key: str, dbname: str) -> list[str]:
+    """`GET /api/v1/pipelines` must count every lead (the key's user is the admin) in the
+    stage it is in, and sum its deal value there."""
+    with psycopg.connect(seed.dsn(dbname)) as conn:
+        expected = {
+            stage_id: (count, float(total))
+            for stage_id, count, total in conn.execute(
+                "SELECT stage_id::text, count(*), coalesce(sum(deal_value), 0) FROM leads_lead "
+                "GROUP BY stage_id"
+            ).fetchall()
+        }
+    found = requests.get(
+        app.base_url + "/api/v1/pipelines", headers={"Authorization": f"Bearer {key}"}, timeout=60
+    )
+    if found.status_code != 200:
+        return [f"`GET /api/v1/pipelines` answered {found.status_code}."]
+    counted = {
+        stage["id"]: (stage["lead_count"], float(stage["deal_value_total"]))
+        for pipeline in found.json()["data"]
+        for stage in pipeline["stages"]
+    }
+    wrong = [
+        f"stage {stage_id}: {counted.get(stage_id, (0, 0.0))} instead of {want}"
+        for stage_id, want in expected.items()
+        if counted.get(stage_id) is None
+        or counted[stage_id][0] != want[0]
+        or abs(counted[stage_id][1] - want[1]) > 0.01
+    ]
+    if wrong:
+        return ["`GET /api/v1/pipelines` counts (leads, deal value) " + "; ".join(wrong[:6])]
+    return []
 
 
 # --- running scenarios ----------------------------------------------------------------------
@@ -625,13 +731,26 @@ def build_scenarios(files: dict, small_files: dict, heavy: str, processes: int) 
         Scenario("ui_detail", "UI lead page (200 calls), 1 connection",
                  "GET /leads/<id>/ (session)", f"/leads/{heavy}/", 200, auth="session",
                  connections=1),
+        # Pipelines: every lead in a stage, counted and summed per stage (no date window).
+        Scenario("pipelines_probe", "list pipelines, 1 connection",
+                 "GET /api/v1/pipelines (stage counts and sums)", "/api/v1/pipelines", 200,
+                 connections=1),
+        Scenario("ui_board", "UI /pipeline/ board, 1 connection",
+                 "GET /pipeline/ (session; 6 stages, 50 cards each)", "/pipeline/", 200,
+                 auth="session", connections=1),
+        Scenario("ui_board_rep", "UI /pipeline/ board as a rep, 1 connection",
+                 "GET /pipeline/ (a sales rep's session: their leads)", "/pipeline/", 200,
+                 auth="session_rep", connections=1),
     ]  # fmt: skip
 
 
 def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop our servers on the way out
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="short smoke run (~1.5 min)")
+    parser.add_argument(
+        "--quick", action="store_true",
+        help="short smoke run (~3 min), reported to results/quick.md.raw, not latest.md",
+    )  # fmt: skip
     parser.add_argument("--leads", type=int, default=100_000, help="leads in the main DB")
     parser.add_argument("--calls", type=int, help="call logs in the main DB (default 3×leads)")
     parser.add_argument("--small-leads", type=int, default=1_000, help="leads in the small DB")
@@ -716,11 +835,18 @@ def main() -> None:
         servers["app"].start()
         servers["raw"].start(ready_path="/api/v1/leads")
         servers["small"].start()
-        queries, sql_notes = count_queries(servers["app"], key, files)
+        queries, sql_notes = count_queries(servers["app"], key, files, heavy=heavy)
+        notes += sql_notes
+        # The pipeline requests at 1k leads: the same SQL whatever the number of leads.
+        small_queries, sql_notes = count_queries(
+            servers["small"], small_key, small_files, only=CONSTANT_SQL, suffix="_1k"
+        )
+        queries.update(small_queries)
         notes += sql_notes
         notes += check_raw_baseline(servers["app"], servers["raw"], key, queries["list"])
         search_matches, lookup_notes = check_lookups(servers["app"], key, files)
         notes += lookup_notes
+        notes += check_pipelines(servers["app"], key, args.db)
         # The SQL count wrote leads (create, bulk) and events: round 1 starts without them.
         for dbname, info in data.items():
             seed.cleanup_after_run(dbname, added_since(info, started))
@@ -739,9 +865,13 @@ def main() -> None:
         queries.update(hook_queries)
         notes += sql_notes
         seed.cleanup_after_run(args.db, hooks_started)
-        session = login(servers["app"].base_url)
-        headers["session"] = {"Cookie": f"sessionid={session}"} if session else None
-        missing = ui_availability(servers["app"].base_url, session, args.db, heavy)
+        sessions = {
+            "session": login(servers["app"].base_url),
+            "session_rep": login(servers["app"].base_url, seed.REP_EMAIL, seed.REP_PASSWORD),
+        }
+        for auth, session in sessions.items():
+            headers[auth] = {"Cookie": f"sessionid={session}"} if session else None
+        missing = ui_availability(servers["app"].base_url, sessions, args.db, heavy)
         scenarios = build_scenarios(files, small_files, heavy, config.processes)
         for scenario in scenarios:
             outcomes[scenario.key] = Outcome(scenario)
@@ -792,11 +922,17 @@ def main() -> None:
         "versions": versions(),
     }
     text = report.render(context)
-    (RESULTS / "latest.md").write_text(text)
-    (RESULTS / "latest.json").write_text(json.dumps(report.as_json(context), indent=2) + "\n")
+    # A smoke run never replaces the committed report: it goes where git ignores it.
+    written = (
+        (RESULTS / "quick.md.raw", RESULTS / "quick.json.raw")
+        if args.quick
+        else (RESULTS / "latest.md", RESULTS / "latest.json")
+    )
+    written[0].write_text(text)
+    written[1].write_text(json.dumps(report.as_json(context), indent=2) + "\n")
     print()
     print(text)
-    say(f"wrote {RESULTS / 'latest.md'} (raw output: {RESULTS}/*.raw)")
+    say(f"wrote {written[0]} and {written[1].name} (raw output: {RESULTS}/*.raw)")
 
 
 def measure_delivery(

@@ -2,7 +2,9 @@
 
 Usable on its own: `.venv/bin/python bench/seed.py --db crm_bench --leads 100000 --calls 300000`.
 The data is deterministic for a given seed (names, phones, statuses...), its timestamps are
-relative to the moment of seeding: everything falls in the last 90 days.
+relative to the moment of seeding: everything falls in the last 90 days. Every lead is in the
+default pipeline's stage of its status (the migrations create the pipeline, Sales, one stage
+per status), which it entered at a random moment between its creation and its last update.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from leads.rules import search_text, tag_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-SEED_VERSION = "5"  # bump when the shape of the seeded data changes: forces a reseed
+SEED_VERSION = "6"  # bump when the shape of the seeded data changes: forces a reseed
 HEAVY_LEAD_CALLS = 200
 SEED_DAYS = 90
 LOADED_TABLES = ("leads_lead", "calls_calllog", "events_event")
@@ -58,6 +60,12 @@ RESEED_AFTER = dt.timedelta(hours=24)  # the default 30-day window drifts as the
 ADMIN_EMAIL = "bench-admin@bench.example"
 ADMIN_PASSWORD = "bench-admin-password-1"  # noqa: S105 (a throwaway local benchmark user)
 REPS = 20
+# The first sales rep can log in too (the pipeline board as a rep sees it: their leads only).
+REP_PASSWORD = "bench-rep-password-1"  # noqa: S105 (a throwaway local benchmark user)
+# Rotting limits a team would set on the default pipeline's open stages (the migration leaves
+# them unset), so that the board's rotting flags vary: days without a change before a lead in
+# the stage is flagged.
+ROTTING_DAYS = {"New": 7, "Contacted": 14, "Qualified": 21, "Proposal": 30}
 
 
 @dataclass
@@ -88,6 +96,35 @@ def django_password_hash(password: str, iterations: int = 1_000_000) -> str:
     salt = base64.b64encode(os.urandom(12)).decode().rstrip("=").replace("+", "a").replace("/", "b")
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), iterations)
     return f"pbkdf2_sha256${iterations}${salt}${base64.b64encode(digest).decode()}"
+
+
+def rep_email(i: int) -> str:
+    """The email of sales rep `i` (0 is the one that logs in: REP_PASSWORD)."""
+    first, last = FIRST[i * 3 % len(FIRST)], LAST[i * 7 % len(LAST)]
+    return f"{first}.{last}{i}@sales.bench.example".lower()
+
+
+REP_EMAIL = rep_email(0)
+
+
+def default_stages(conn: psycopg.Connection) -> dict[str, str]:
+    """{status: id of the default pipeline's first active stage reporting it}, as the migrations
+    created them; sets the bench's rotting limits on them."""
+    rows = conn.execute(
+        "SELECT s.status, s.id::text FROM pipelines_stage s JOIN pipelines_pipeline p "
+        "ON p.id = s.pipeline_id WHERE p.is_default AND p.archived_at IS NULL "
+        "AND s.archived_at IS NULL ORDER BY s.position DESC, s.id DESC"
+    ).fetchall()
+    stage_of = dict(rows)  # the lowest position last, so it wins
+    missing = sorted(set(STATUSES) - set(stage_of))
+    if missing:
+        raise RuntimeError(f"the default pipeline has no active stage for {missing}")
+    for status, stage_id in stage_of.items():
+        conn.execute(
+            "UPDATE pipelines_stage SET rotting_days = %s WHERE id = %s",
+            [ROTTING_DAYS.get(status), stage_id],
+        )
+    return stage_of
 
 
 def ensure_database(dbname: str) -> None:
@@ -216,14 +253,16 @@ def _load_rows(
     rep_ids = []
     for i in range(REPS):
         first, last = FIRST[i * 3 % len(FIRST)], LAST[i * 7 % len(LAST)]
+        password = django_password_hash(REP_PASSWORD) if i == 0 else "!"
         rep_ids.append(
             conn.execute(
                 "INSERT INTO accounts_user (password, is_superuser, first_name, last_name, "
                 "is_staff, is_active, date_joined, email) "
-                "VALUES ('!', false, %s, %s, false, true, %s, %s) RETURNING id",
-                [first, last, now, f"{first}.{last}{i}@sales.bench.example".lower()],
+                "VALUES (%s, false, %s, %s, false, true, %s, %s) RETURNING id",
+                [password, first, last, now, rep_email(i)],
             ).fetchone()[0]
         )
+    stage_of = default_stages(conn)
 
     # Leads ------------------------------------------------------------------------------------
     now_epoch = int(now.timestamp())
@@ -250,6 +289,8 @@ def _load_rows(
         lead_id = _uuid4(rng)
         created = now_epoch - (20 * 86400 + 3 * 3600 if i == heavy else rng.randrange(span))
         updated = created + rng.randrange(max(1, now_epoch - created))
+        # Entered its stage (the one of its status) between its creation and its last update.
+        entered = created + rng.randrange(updated - created + 1)
         created_s = stamp(created, utc).isoformat()
         first, last = rng.choice(FIRST), rng.choice(LAST)
         phone = f"+91{phones[i]}"
@@ -274,7 +315,8 @@ def _load_rows(
             f"{lead_id}\t{first} {last}\t{email}\t{phone}\t{company}\t{rng.choice(CITIES)}\t"
             f"{sources[i]}\t{statuses[i]}\t{priorities[i]}\t{tags}\t{deal}\t"
             f"{notes}\t{phone}\t{email}\t{created_s}\t{stamp(updated, utc).isoformat()}\t"
-            f"{assignee}\t{_copy_text(searched)}\t{keys}\n"
+            f"{assignee}\t{_copy_text(searched)}\t{keys}\t{stage_of[statuses[i]]}\t"
+            f"{stamp(entered, utc).isoformat()}\n"
         )
         changes = (
             f'{{"name": [null, "{first} {last}"], "phone": [null, "{phone}"], '
@@ -289,7 +331,7 @@ def _load_rows(
         conn,
         "leads_lead (id, name, email, phone, company, city, source, status, priority, tags, "
         "deal_value, notes, phone_e164, email_key, created_at, updated_at, assigned_to_id, "
-        "search_text, tag_keys)",
+        "search_text, tag_keys, stage_id, stage_entered_at)",
         rows,
     )
     log("copied leads")

@@ -95,7 +95,9 @@ def stage_totals(leads: QuerySet, stage_ids: Iterable) -> dict[Any, StageTotal]:
         leads.filter(stage_id__in=stage_ids)
         .order_by()
         .values("stage_id")
-        .annotate(count=Count("pk"), value=Sum("deal_value"))
+        # COUNT(*), not COUNT(id): PostgreSQL then reads (stage_id, deal_value) from the index
+        # alone, about twice as fast as the table scan COUNT(id) needs (bench/README.md).
+        .annotate(count=Count("*"), value=Sum("deal_value"))
     )
     for row in grouped:
         totals[row["stage_id"]] = StageTotal(row["count"], row["value"] or Decimal(0))
@@ -112,7 +114,9 @@ def stage_cards(leads: QuerySet, stage_ids: Iterable, *, per_stage: int) -> dict
     if not stage_ids:
         return cards
     order = ("-stage_entered_at", "-id")
-    ordered = leads.select_related("assigned_to").order_by(*order)
+    # (A card shows its assignee's name: their password and login times are not read.)
+    assignee = ("assigned_to__password", "assigned_to__last_login", "assigned_to__date_joined")
+    ordered = leads.select_related("assigned_to").defer(*assignee).order_by(*order)
     if connection.features.supports_slicing_ordering_in_compound:
         slices = [ordered.filter(stage_id=stage_id)[:per_stage] for stage_id in stage_ids]
         found = slices[0].union(*slices[1:], all=True) if len(slices) > 1 else slices[0]
