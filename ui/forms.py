@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.functional import cached_property
 
 from accounts.models import User
 from calls.listing import CallLogFilter
@@ -17,6 +18,7 @@ from core.errors import InvalidFields, ServiceError
 from leads.listing import LeadFilter
 from leads.models import Lead
 from leads.rules import MAX_LENGTHS, LeadPriority, LeadStatus
+from pipelines.models import Pipeline, Stage
 
 PAGE_SIZES = (25, 50, 100, 200)
 UNASSIGNED = "none"
@@ -100,7 +102,10 @@ class ListForm(forms.Form):
 
 
 class LeadFilterForm(DateWindowMixin, ListForm):
-    filter_names = ("q", "status", "priority", "source", "assigned_to", "from_date", "to_date")
+    filter_names = (
+        "q", "status", "priority", "source", "assigned_to", "from_date", "to_date", "pipeline",
+        "stage",
+    )  # fmt: skip
     sort_choices = ("-created", "created", "name", "-name", "status", "-status")
     default_sort = "-created"
 
@@ -118,6 +123,9 @@ class LeadFilterForm(DateWindowMixin, ListForm):
     assigned_to = forms.ChoiceField(label="Assigned to", required=False)
     from_date = DayField(label="Created from")
     to_date = DayField(label="Created to")
+    # Set by links (a board column's "all N in the leads list"), shown as a chip to clear.
+    pipeline = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    stage = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     field_order = ["q", "status", "priority", "source", "assigned_to", "from_date", "to_date"]
 
@@ -140,14 +148,29 @@ class LeadFilterForm(DateWindowMixin, ListForm):
             del self.fields["assigned_to"]  # a rep sees only their own leads anyway
 
     def apply(self, leads: QuerySet) -> QuerySet:
-        """The list's filters (the API's filter table, its text search included) plus what
-        only this page has: "Unassigned"."""
-        data = dict(self.cleaned_data)
+        """The filters in `filter_names` (through the API's filter table, its text search
+        included) plus what only this page has: "Unassigned"."""
+        data = {name: self.cleaned_data.get(name) for name in self.filter_names}
         data["q"] = (data.get("q") or "").strip()
+        data["pipeline_id"], data["stage_id"] = data.pop("pipeline", None), data.pop("stage", None)
         if data.get("assigned_to") == UNASSIGNED:
             leads = leads.filter(assigned_to__isnull=True)
             data["assigned_to"] = None
         return leads.filter(LeadFilter.q(data))
+
+    @cached_property
+    def chosen_pipeline(self) -> Pipeline | None:
+        """The pipeline the `pipeline` filter names, for its chip (None: no such pipeline)."""
+        pipeline_id = self.cleaned_data.get("pipeline")
+        return Pipeline.objects.filter(pk=pipeline_id).first() if pipeline_id else None
+
+    @cached_property
+    def chosen_stage(self) -> Stage | None:
+        """The stage the `stage` filter names, with its pipeline, for its chip."""
+        stage_id = self.cleaned_data.get("stage")
+        if not stage_id:
+            return None
+        return Stage.objects.select_related("pipeline").filter(pk=stage_id).first()
 
 
 class CallFilterForm(DateWindowMixin, ListForm):

@@ -2,13 +2,19 @@
 the pictures are written to docs/screenshots/ (run it to refresh them); otherwise to a temporary
 directory, so an ordinary test run never rewrites tracked files."""
 
+import datetime as dt
 import os
 import struct
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
 from playwright.sync_api import expect
+
+from leads.models import Lead
+from pipelines.models import Stage
 
 from .demo import seed_demo
 from .helpers import DESKTOP, PHONE
@@ -21,6 +27,7 @@ PAGES = [
     ("lead-detail", "{lead}", "Ananya Reddy"),
     ("lead-new", "/leads/new/", "New lead"),
     ("calls-list", "/calls/", "Calls"),
+    ("board", "/pipeline/", "Pipeline"),
     ("settings-api", "/settings/integrations/api/", "API keys"),
 ]
 
@@ -31,6 +38,16 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", header[16:24])
 
 
+def age_the_board(leads: dict[str, Lead]) -> None:
+    """The demo's leads entered their stages when they were created (the board's "days in
+    stage"), and one of them has sat in Qualified, unchanged, past its rotting limit."""
+    seeded = Lead.objects.filter(pk__in=[lead.pk for lead in leads.values()])
+    seeded.update(stage_entered_at=F("created_at"))
+    Stage.objects.filter(pipeline__is_default=True, name="Qualified").update(rotting_days=5)
+    divya = leads["Divya Menon"]
+    Lead.objects.filter(pk=divya.pk).update(updated_at=timezone.now() - dt.timedelta(days=7))
+
+
 @pytest.mark.parametrize(("label", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
 def test_main_pages_at_desktop_and_phone_width(
     page, page_log, login_as, rep, other_rep, tmp_path, label, viewport
@@ -39,6 +56,7 @@ def test_main_pages_at_desktop_and_phone_width(
     folder = Path(settings.BASE_DIR) / "docs" / "screenshots" if wanted else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     leads = seed_demo(rep=rep, other_rep=other_rep)
+    age_the_board(leads)
     page.set_viewport_size(viewport)
 
     def shoot(name: str) -> None:
