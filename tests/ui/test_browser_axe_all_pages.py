@@ -1,8 +1,8 @@
 """axe-core on every page of the app, in headless Chromium, at desktop and at 390 px phone width:
 no serious or critical violation anywhere. That is how outside testers audit the app, so it is
-how we test it: the sales pages (as a sales rep and as an admin, whose pages differ), Settings →
-Integrations → API, the login and locked-out pages, the 404 page, the API docs (Swagger UI) and
-the Django admin.
+how we test it: the sales pages and the pipeline board (as a sales rep and as an admin, whose
+pages differ), Settings → Pipelines, Settings → Integrations → API, the login and locked-out
+pages, the 404 page, the API docs (Swagger UI) and the Django admin.
 
 The CSV export ("Export CSV" on the leads list) is a file download, not a page: nothing to audit.
 
@@ -13,6 +13,8 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+
+from pipelines.models import Pipeline
 
 from .demo import seed_demo
 from .helpers import DESKTOP, PHONE
@@ -129,6 +131,7 @@ def test_sales_and_settings_pages_as_a_rep(
     check.visit("leads page 2", "/leads/?per_page=10&page=2")
     check.visit("calls", "/calls/")
     check.visit("calls filtered", "/calls/?call_type=Inbound&outcome=Missed")
+    check.visit("pipeline board", "/pipeline/")
 
     check.visit("new lead", "/leads/new/")
     page.get_by_label(re.compile(r"^Name")).fill("No contact")
@@ -207,6 +210,19 @@ def test_sales_pages_and_django_admin_as_an_admin(
     check.visit("new lead (admin)", "/leads/new/")
     check.visit("API keys (admin)", KEYS)
     check.visit("API key edit (admin)", f"{KEYS}{rep.api_keys.first().pk}/edit/")
+    check.visit("pipeline board (admin)", "/pipeline/")
+
+    # Settings → Pipelines (admins only).
+    sales = Pipeline.objects.get(is_default=True)
+    stage = sales.stages.get(name="Proposal")
+    check.visit("pipelines", "/settings/pipelines/")
+    check.visit("new pipeline", "/settings/pipelines/new/")
+    page.get_by_role("button", name="Create pipeline").click()
+    check.check("new pipeline with errors")
+    check.visit("pipeline edit", f"/settings/pipelines/{sales.pk}/edit/")
+    check.visit("new stage", f"/settings/pipelines/{sales.pk}/stages/new/")
+    check.visit("stage edit", f"/settings/pipelines/stages/{stage.pk}/edit/")
+    check.visit("stage archive", f"/settings/pipelines/stages/{stage.pk}/archive/")
 
     # The Django admin.
     check.visit("admin index", "/admin/")
@@ -223,6 +239,9 @@ def test_sales_pages_and_django_admin_as_an_admin(
     check.visit("admin calls", "/admin/calls/calllog/")
     check.visit("admin events", "/admin/events/event/")
     check.visit("admin lead delete", f"/admin/leads/lead/{lead.pk}/delete/")
+    check.visit("admin pipelines", "/admin/pipelines/pipeline/")
+    check.visit("admin pipeline change", f"/admin/pipelines/pipeline/{sales.pk}/change/")
+    check.visit("admin stage change", f"/admin/pipelines/stage/{stage.pk}/change/")
 
     check.assert_clean()
     assert page_log.outside_requests == []
