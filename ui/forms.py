@@ -4,6 +4,7 @@ next to the fields (show_service_error). List filters apply through the lists' f
 (leads.listing, calls.listing), as the API's do."""
 
 import re
+import uuid
 from typing import Any
 
 from django import forms
@@ -329,4 +330,19 @@ class NoteForm(forms.Form):
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(label="Move to", choices=LeadStatus.choices)
+    """The lead page's "Move to": a stage of the lead's pipeline (the lead's status becomes
+    the stage's). A posted `status` alone still works, as it did before pipelines: the lead
+    goes to the first stage of its pipeline with that status."""
+
+    stage = forms.TypedChoiceField(label="Move to", required=False, coerce=uuid.UUID)
+    status = forms.ChoiceField(choices=LeadStatus.choices, required=False)
+
+    def __init__(self, *args, stages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = [(stage.pk, stage.name) for stage in stages]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("stage") and not cleaned.get("status"):
+            self.add_error("stage", "Choose the stage to move the lead to.")
+        return cleaned

@@ -120,14 +120,14 @@ def test_log_a_call_and_see_it_on_the_timeline(page, login_as, rep):
     expect(first.locator(".badge")).to_have_text("Missed")
     expect(first).to_contain_text("Rang twice, no answer")
     assert CallLog.objects.get(lead=lead).outcome == "Missed"
-    # The note and status quick actions, by keyboard.
+    # The note and stage quick actions, by keyboard.
     field(page, "Note").fill("Call back after 5 pm")
     field(page, "Note").press("Tab")
     page.keyboard.press("Enter")
     expect(page.locator(".message")).to_have_text("Note added.")
     expect(page.locator("#timeline-entries li").first).to_contain_text("Call back after 5 pm")
     field(page, "Move to").select_option("Contacted")
-    page.get_by_role("button", name="Change status").click()
+    page.get_by_role("button", name="Move", exact=True).click()
     expect(page.locator("#lead-status")).to_have_text("Contacted")
 
 

@@ -11,6 +11,7 @@ from events.services import Actor
 from leads.models import Note
 from leads.services import lead_add_note
 from pipelines.models import Stage
+from pipelines.services import pipeline_create
 from tests.factories import make_call, make_lead
 
 from .helpers import field_errors, messages_shown
@@ -148,7 +149,30 @@ def test_change_status(rep_client, lead):
 def test_an_unknown_status_is_an_error(rep_client, lead):
     response = rep_client.post(f"/leads/{lead.pk}/status/", {"status": "Sold"})
     assert response.status_code == 400
-    assert "status" in field_errors(response)
+    assert "Sold is not one of the available choices" in response.content.decode()
+
+
+def test_move_to_a_stage_of_the_leads_pipeline(rep_client, lead):
+    page = rep_client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "Sales › <strong>Contacted</strong>" in page
+    proposal = Stage.objects.get(pipeline__is_default=True, name="Proposal")
+    response = rep_client.post(
+        f"/leads/{lead.pk}/status/", {"stage": str(proposal.pk)}, follow=True
+    )
+    assert messages_shown(response) == ["Status changed to Proposal."]
+    lead.refresh_from_db()
+    assert (lead.stage, lead.status) == (proposal, "Proposal")
+
+
+def test_a_stage_of_another_pipeline_is_not_offered(rep_client, lead):
+    other = pipeline_create(
+        actor=Actor.system(), fields={"name": "Other"}, stages=[{"name": "X", "status": "Won"}]
+    )
+    response = rep_client.post(f"/leads/{lead.pk}/status/", {"stage": str(other.stages.get().pk)})
+    assert response.status_code == 400
+    assert "stage" in field_errors(response)
+    lead.refresh_from_db()
+    assert lead.status == "Contacted"
 
 
 def test_a_long_timeline_is_cut_with_a_link_to_all_of_it(rep_client, lead):

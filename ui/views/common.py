@@ -50,7 +50,7 @@ def visible_lead(request, lead_id) -> Lead:
         lead_id = uuid.UUID(str(lead_id))
     except ValueError:
         raise Http404("No such lead.") from None
-    leads = Lead.objects.visible_to(request.user).select_related("assigned_to", "stage")
+    leads = Lead.objects.visible_to(request.user).select_related("assigned_to", "stage__pipeline")
     return get_object_or_404(leads, pk=lead_id)
 
 

@@ -1,5 +1,5 @@
 """A lead's page: its fields, its timeline, and the quick actions (log a call, add a note,
-change status). Each quick action posts to its own URL and comes back to the page."""
+move to another stage). Each quick action posts to its own URL and comes back to the page."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -9,7 +9,8 @@ from django.views.decorators.http import require_POST
 from calls.services import call_log
 from core.errors import ServiceError
 from leads.models import Lead
-from leads.services import lead_add_note, lead_update
+from leads.services import lead_add_note, lead_move, lead_update
+from pipelines.models import Stage
 
 from ..forms import CallLogForm, NoteForm, StatusForm, show_service_error
 from ..templatetags.crm_ui import duration
@@ -26,7 +27,9 @@ def lead_detail(request, lead_id):
 
 def _render(request, lead: Lead, *, status: int = 200, **bound_forms):
     everything = request.GET.get("timeline") == "all"
-    status_form = bound_forms.get("status_form") or StatusForm(initial={"status": lead.status})
+    status_form = bound_forms.get("status_form") or StatusForm(
+        stages=_stages_of(lead), initial={"stage": lead.stage_id}
+    )
     timeline, more = lead_timeline(lead, None if everything else TIMELINE_LENGTH)
     context = {
         "lead": lead,
@@ -38,6 +41,11 @@ def _render(request, lead: Lead, *, status: int = 200, **bound_forms):
         "status_form": status_form,
     }
     return render(request, "ui/lead_detail.html", context, status=status)
+
+
+def _stages_of(lead: Lead) -> list[Stage]:
+    """The stages the lead may move to: its pipeline's active ones, in order."""
+    return list(Stage.objects.active().filter(pipeline_id=lead.stage.pipeline_id))
 
 
 def _back_to(lead: Lead, anchor: str = ""):
@@ -84,18 +92,30 @@ def lead_note(request, lead_id):
 @require_POST
 def lead_status(request, lead_id):
     lead = visible_lead(request, lead_id)
-    form = StatusForm(request.POST)
+    form = StatusForm(request.POST, stages=_stages_of(lead))
     if form.is_valid():
+        stage_id, status = form.cleaned_data["stage"], form.cleaned_data["status"]
         try:
-            changes = lead_update(
-                actor=actor_for(request), lead=lead, fields={"status": form.cleaned_data["status"]}
-            ).changes
+            if stage_id:  # within the lead's pipeline (another pipeline is the lead's edit)
+                change = lead_move(
+                    actor=actor_for(request),
+                    lead=lead,
+                    stage_id=stage_id,
+                    pipeline_id=lead.stage.pipeline_id,
+                )
+            else:
+                change = lead_update(actor=actor_for(request), lead=lead, fields={"status": status})
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            if changes:
-                messages.success(request, f"Status changed to {form.cleaned_data['status']}.")
+            moved = change.lead
+            if not change.changes and stage_id:
+                messages.info(request, f"The lead already was in {moved.stage.name}.")
+            elif not change.changes:
+                messages.info(request, f"The status already was {moved.status}.")
+            elif stage_id and moved.stage.name != moved.status:
+                messages.success(request, f"Moved to {moved.stage.name} ({moved.status}).")
             else:
-                messages.info(request, f"The status already was {lead.status}.")
+                messages.success(request, f"Status changed to {moved.status}.")
             return _back_to(lead)
     return _render(request, lead, status=400, status_form=form)
