@@ -110,7 +110,7 @@ def _create_or(actor: Actor, fields: dict[str, Any], *, merge: MergePolicy | Non
                 by_phone, by_email = _matches(phone_key, email_key)
                 target = by_phone or by_email
                 if target is None:
-                    lead = _create(actor, _placed(placement, None, fields))
+                    lead = _create(actor, _place_and_hold(placement, None, fields))
                     return UpsertResult(lead, created=True)
                 visible = can_see(actor.user, target)
                 if merge is None or not visible:
@@ -121,7 +121,7 @@ def _create_or(actor: Actor, fields: dict[str, Any], *, merge: MergePolicy | Non
                 if merge == MergePolicy.FILL_EMPTY:
                     _fill_empty(actor, target, fields)
                 elif merge == MergePolicy.UPDATE:
-                    _merge(actor, target, _placed(placement, target, fields))
+                    _merge(actor, target, _place_and_hold(placement, target, fields))
                 return UpsertResult(target, created=False)
         except IntegrityError:
             # Another request inserted or claimed this phone/email between our read and write.
@@ -152,20 +152,25 @@ def lead_upsert_many(
             results[index] = exc
         else:
             prepared[index] = cleaned
+    fresh = _unmatched(prepared)
+    # Where each new lead goes, worked out before the shared write so that a refused place
+    # (an unknown stage…) refuses that lead alone. (The others are placed as merges are.)
     placement = Placement()
-    for index in list(prepared):
+    placement.load(fields["stage_id"] for fields in prepared.values() if "stage_id" in fields)
+    placed = {}
+    for index in fresh:
         try:
-            _placed(placement, None, dict(prepared[index]))  # checked now, placed at creation
+            placed[index] = _placed(placement, None, prepared[index])
         except ServiceError as exc:
             results[index] = exc
             del prepared[index]
-    fresh = _unmatched(prepared)
+    fresh = [index for index in fresh if index in placed]
     if fresh:
         try:
             with transaction.atomic():
-                placed = [_placed(placement, None, prepared[index]) for index in fresh]
-                leads = _create_many(actor, placed)
-        except IntegrityError:
+                placement.hold({placed[index]["stage"] for index in fresh})
+                leads = _create_many(actor, [placed[index] for index in fresh])
+        except (IntegrityError, ServiceError):
             fresh = []
         else:
             for index, lead in zip(fresh, leads, strict=True):
@@ -323,6 +328,15 @@ def _placed(placement: Placement, lead: Lead | None, fields: dict[str, Any]) -> 
     return fields
 
 
+def _place_and_hold(placement: Placement, lead: Lead | None, fields: dict[str, Any]) -> dict:
+    """_placed, inside the write's transaction: a stage the lead moves into is held until the
+    write commits, so that it cannot be archived or change its status in between."""
+    fields = _placed(placement, lead, fields)
+    if "stage" in fields:
+        placement.hold({fields["stage"]})
+    return fields
+
+
 def _record(actor: Actor, verb: Verb, lead: Lead, changes: dict, snapshot: dict | None) -> None:
     record_event(
         actor=actor, verb=verb, subject=lead, changes=changes, lead_id=lead.pk, snapshot=snapshot
@@ -348,7 +362,7 @@ def lead_update(*, actor: Actor, lead: Lead, fields: dict[str, Any]) -> LeadChan
         with transaction.atomic():
             lead = _locked(actor, lead.pk)
             before = lead_to_api(lead)
-            fields = _placed(Placement(), lead, fields)
+            fields = _place_and_hold(Placement(), lead, fields)
             for name, value in fields.items():
                 setattr(lead, name, value)
             changes = _edit_changes(before, lead_to_api(lead))
@@ -379,7 +393,7 @@ def lead_merge(*, actor: Actor, lead: Lead, fields: dict[str, Any]) -> Lead:
     try:
         with transaction.atomic():
             lead = _locked(actor, lead.pk)
-            _merge(actor, lead, _placed(Placement(), lead, fields))
+            _merge(actor, lead, _place_and_hold(Placement(), lead, fields))
             return lead
     except IntegrityError:
         field = _taken_key(lead)

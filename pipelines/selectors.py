@@ -2,7 +2,10 @@
 pipeline, a status, or nothing) into the one stage the lead will be in."""
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
+
+from django.db import connection
 
 from core.errors import ServiceError
 
@@ -25,12 +28,57 @@ def default_pipeline() -> Pipeline:
     return pipeline
 
 
+def _placeable():
+    """Stages a lead may go to: active, in an active pipeline."""
+    stages = Stage.objects.active().filter(pipeline__archived_at__isnull=True)
+    return stages.select_related("pipeline")
+
+
 class Placement:
     """Where leads go, for one request: each pipeline's active stages are read once (a bulk
     write of many leads reads each pipeline's stages one time)."""
 
     def __init__(self):
         self._stages: dict[Any, list[Stage]] = {}
+        self._by_id: dict[uuid.UUID, Stage | None] = {}  # stages named by id (None: no such)
+
+    def load(self, stage_ids: Iterable[uuid.UUID]) -> None:
+        """Read the stages these ids name, in one query (a bulk write's stage_ids)."""
+        wanted = {stage_id for stage_id in stage_ids if stage_id not in self._by_id}
+        if not wanted:
+            return
+        found = _placeable().filter(pk__in=wanted)
+        self._by_id.update(dict.fromkeys(wanted))
+        self._by_id.update({stage.pk: stage for stage in found})
+
+    def hold(self, stages: Iterable[Stage]) -> None:
+        """Inside a write's transaction, before it puts leads in `stages`: hold them until the
+        write commits, and check that they are still active with the status they had when
+        read. On PostgreSQL this is a FOR KEY SHARE lock on each stage and its pipeline: it
+        does not hold up other writes into the same stage, but an archive or a status change
+        (which take FOR UPDATE, then look for leads) waits for this write to commit and then
+        sees its leads. (The foreign key alone takes no lock before the commit: Django's
+        constraints are deferred.) SQLite runs one write at a time: the check is enough."""
+        stages = {stage.pk: stage for stage in stages}
+        if not stages:
+            return
+        marks = ", ".join(["%s"] * len(stages))
+        lock = " FOR KEY SHARE OF s, p" if connection.vendor == "postgresql" else ""
+        sql = (
+            f"SELECT s.id, s.status, s.archived_at IS NULL AND p.archived_at IS NULL "
+            f"FROM {Stage._meta.db_table} s JOIN {Pipeline._meta.db_table} p "
+            f"ON p.id = s.pipeline_id WHERE s.id IN ({marks}) ORDER BY s.id{lock}"
+        )
+        prepare = Stage._meta.pk.get_db_prep_value
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [prepare(pk, connection) for pk in sorted(stages, key=str)])
+            now = {Stage._meta.pk.to_python(row[0]): (row[1], bool(row[2])) for row in cursor}
+        for pk, stage in stages.items():
+            if now.get(pk) != (stage.status, True):
+                raise ServiceError(
+                    f"The stage “{stage.name}” was archived or changed just now; try again.",
+                    "stage_id",
+                )
 
     def stages_of(self, pipeline_id: uuid.UUID | None) -> list[Stage]:
         """A pipeline's active stages in order (None: the default pipeline's)."""
@@ -88,8 +136,8 @@ class Placement:
         cached = (stage for stages in self._stages.values() for stage in stages)
         stage = next((stage for stage in cached if stage.pk == stage_id), None)
         if stage is None:
-            stages = Stage.objects.active().filter(pipeline__archived_at__isnull=True)
-            stage = stages.select_related("pipeline").filter(pk=stage_id).first()
+            self.load([stage_id])
+            stage = self._by_id[stage_id]
         if stage is None:
             raise ServiceError("No stage has this id (or it is archived).", "stage_id")
         if pipeline_id is not None and stage.pipeline_id != pipeline_id:

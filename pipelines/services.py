@@ -227,7 +227,8 @@ def stage_archive(*, actor: Actor, stage: Stage) -> Stage:
         stage = _locked_stage(stage.pk)
         if stage.archived_at is not None:
             return stage
-        # The lock above waits for any lead moving into this stage to commit first.
+        # The lock above waits for any lead moving into this stage to commit first (lead writes
+        # hold the stage they move into: pipelines.selectors.Placement.hold).
         if stage.leads.exists():
             raise ServiceError("This stage holds leads: move them to another stage first.")
         others = Stage.objects.active().filter(pipeline_id=stage.pipeline_id).exclude(pk=stage.pk)
