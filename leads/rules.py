@@ -123,11 +123,12 @@ def phone_digits(query: str) -> str | None:
 
 
 def replacement_defaults() -> dict[str, Any]:
-    """What a full replacement (PUT) gives the fields its body omits: a new lead's defaults."""
+    """What a full replacement (PUT) gives the fields its body omits: a new lead's defaults.
+    (Its place, status included, is reset by leads.services.lead_replace.)"""
     return {
         "email": None, "phone": None, "company": None, "city": None, "deal_value": None,
         "notes": None, "assigned_to": None, "tags": [], "source": DEFAULT_SOURCE,
-        "status": LeadStatus.NEW, "priority": LeadPriority.MEDIUM,
+        "priority": LeadPriority.MEDIUM,
     }  # fmt: skip
 
 

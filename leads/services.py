@@ -28,6 +28,7 @@ from .rules import (
     merge_tags,
     normalize_email,
     normalize_phone,
+    replacement_defaults,
 )
 
 logger = logging.getLogger(__name__)
@@ -356,13 +357,30 @@ def lead_update(*, actor: Actor, lead: Lead, fields: dict[str, Any]) -> LeadChan
     """Edit a lead the actor can see: the fields given are set (tags given replace the lead's).
     A phone or email that belongs to another lead is a Conflict naming it. An edit that changes
     nothing records nothing."""
+    return _update(actor, lead, fields, restart=False)
+
+
+def lead_replace(*, actor: Actor, lead: Lead, fields: dict[str, Any]) -> LeadChange:
+    """A full replacement (PUT): the fields given are set and the others go back to a new
+    lead's defaults. Unless `fields` place the lead (a status or a stage), it goes back to the
+    first New stage of its pipeline (of `pipeline_id`, when given), or that pipeline's first
+    stage when it has none."""
+    restart = not {"status", "stage_id"} & fields.keys()
+    return _update(actor, lead, {**replacement_defaults(), **fields}, restart=restart)
+
+
+def _update(actor: Actor, lead: Lead, fields: dict[str, Any], *, restart: bool) -> LeadChange:
     fields = clean_lead_fields(fields)
     _check_assignment(actor, fields)
     try:
         with transaction.atomic():
             lead = _locked(actor, lead.pk)
             before = lead_to_api(lead)
-            fields = _place_and_hold(Placement(), lead, fields)
+            placement = Placement()
+            if restart:  # a new lead's place, in the lead's pipeline or the one given
+                pipeline_id = fields.pop("pipeline_id", lead.stage.pipeline_id)
+                fields["stage_id"] = placement.stage_for(current=None, pipeline_id=pipeline_id).pk
+            fields = _place_and_hold(placement, lead, fields)
             for name, value in fields.items():
                 setattr(lead, name, value)
             changes = _edit_changes(before, lead_to_api(lead))

@@ -24,7 +24,6 @@ from leads.rules import (
     MAX_TAG_LENGTH,
     MAX_TAGS,
     PLACEMENT_FIELDS,
-    replacement_defaults,
 )
 from leads.selectors import lead_list
 from leads.services import (
@@ -32,6 +31,7 @@ from leads.services import (
     lead_add_tags,
     lead_delete,
     lead_remove_tag,
+    lead_replace,
     lead_update,
     lead_upsert,
 )
@@ -265,8 +265,10 @@ MERGE_PARAMETER = OpenApiParameter(
         summary="Replace a lead",
         description=(
             "The whole lead, as on create (`name` and a phone or email required); fields the "
-            "body omits go back to their defaults: `null`, `[]`, source `API`, status `New`, "
-            "priority `Medium`, and `assigned_to` as a new lead from this key would be."
+            "body omits go back to their defaults: `null`, `[]`, source `API`, priority "
+            "`Medium`, and `assigned_to` as a new lead from this key would be. Unless the body "
+            "sends a `status` or a `stage_id`, the lead goes back to the `New` stage of its "
+            "pipeline (of `pipeline_id`, when sent), or to that pipeline's first stage."
         ),
         parameters=RATE_LIMIT_HEADERS,
         responses={200: LeadEnvelope, **error_responses(400, 401, 403, 404, 409, 413, 415, 429)},
@@ -368,8 +370,7 @@ class LeadViewSet(RetrieveMixin, DestroyMixin, APIViewSet):
         lead = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        fields = {**replacement_defaults(), **serializer.validated_data}
-        change = lead_update(actor=self.actor, lead=lead, fields=fields)
+        change = lead_replace(actor=self.actor, lead=lead, fields=serializer.validated_data)
         return Response({"data": self.get_serializer(change.lead).data})
 
     @property

@@ -8,7 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from events.models import Event
+from events.services import Actor
 from leads.models import Lead
+from pipelines.services import pipeline_create
 from tests.factories import make_lead
 
 from .conftest import stage
@@ -211,6 +213,42 @@ def test_put_without_a_status_goes_back_to_new_in_the_leads_pipeline(admin_api, 
         str(partners.pk),
         "Intro",
         "New",
+    )
+
+
+def test_put_with_a_stage_and_no_status_goes_to_that_stage(admin_api, sales):
+    lead = make_lead(status="New")
+    contacted = stage(sales, "Contacted")
+    body = {"name": "A", "phone": "9800000009", "stage_id": str(contacted.pk)}
+    response = admin_api.put(f"{LEADS}/{lead.pk}", body, format="json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["data"]["stage"], response.json()["data"]["status"]) == (
+        "Contacted", "Contacted"
+    )  # fmt: skip
+
+
+def test_put_into_a_pipeline_without_a_new_stage_takes_its_first_stage(admin_api):
+    lean = pipeline_create(
+        actor=Actor.system(),
+        fields={"name": "Lean"},
+        stages=[{"name": "Talking", "status": "Contacted"}, {"name": "Done", "status": "Won"}],
+    )
+    lead = make_lead(status="Proposal")
+    body = {"name": "A", "phone": "9800000009", "pipeline_id": str(lean.pk)}
+    response = admin_api.put(f"{LEADS}/{lead.pk}", body, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["data"]["stage"] == "Talking"
+    body = {"name": "A", "phone": "9800000009"}  # and again, now in Lean: still its first
+    assert admin_api.put(f"{LEADS}/{lead.pk}", body, format="json").json()["data"]["stage"] == (
+        "Talking"
+    )
+
+
+def test_put_with_a_status_and_no_stage_takes_the_pipelines_stage_of_it(admin_api, partners):
+    lead = make_lead(stage=stage(partners, "Intro"))
+    body = {"name": "A", "phone": "9800000009", "status": "Won"}
+    assert admin_api.put(f"{LEADS}/{lead.pk}", body, format="json").json()["data"]["stage"] == (
+        "Signed"
     )
 
 
