@@ -306,10 +306,15 @@ def _fill_empty(actor: Actor, lead: Lead, fields: dict[str, Any]) -> None:
 
 
 def _edit_changes(before: dict, after: dict) -> dict[str, list]:
-    return diff(
+    changes = diff(
         {name: before[name] for name in TRACKED_FIELDS},
         {name: after[name] for name in TRACKED_FIELDS},
     )
+    if "stage_id" in changes and "status" not in changes:
+        # A move always says the status it left, even between two stages with the same one
+        # (webhooks' previous_attributes.status).
+        changes["status"] = [before["status"], after["status"]]
+    return changes
 
 
 def _placed(placement: Placement, lead: Lead | None, fields: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from core.dates import IST
 from events.models import Channel, Event, Verb
 from leads.models import Lead, Note
 
+# Fields a person does not read: a move says the stage's name.
+IDS = ("stage_id", "pipeline_id")
 # Events the timeline shows as the thing itself (the call, the note), not as a change.
 SHOWN_AS_THEMSELVES = (Verb.CALL_LOG_CREATED, Verb.LEAD_NOTE_ADDED)
 
@@ -75,7 +77,7 @@ def _describe(event: Event) -> tuple[str, str, str]:
         sentences.append(f"Assigned to {assignee[1] or 'nobody'} (was {assignee[0] or 'nobody'}).")
     if rest:
         sentences.append(f"Edited: {_summary(rest)}.")
-    if moved and not rest:
+    if moved and sentences == [moved]:
         return "status_changed", "Moved" if "Moved" in moved else "Status changed", moved
     if list(changes) == ["assigned_to"]:
         return "assigned", "Assigned", " ".join(sentences)
@@ -91,7 +93,7 @@ def _move(stage: list | None, status: list | None, other_pipeline: bool) -> str:
         return f"Status {status[0]} → {status[1]}."
     where = " in another pipeline" if other_pipeline else ""
     said = f"Moved to {stage[1]}{where} (was {stage[0]})."
-    if status is not None:
+    if status is not None and status[0] != status[1]:
         said += f" Status {status[0]} → {status[1]}."
     return said
 
@@ -99,6 +101,8 @@ def _move(stage: list | None, status: list | None, other_pipeline: bool) -> str:
 def _summary(changes: dict[str, list]) -> str:
     parts = []
     for name, (old, new) in changes.items():
+        if name in IDS:
+            continue
         label = name.replace("_", " ")
         if name in {"notes", "tags"}:
             parts.append(f"{label} updated")

@@ -320,3 +320,35 @@ def test_the_timeline_tells_a_move_in_words_without_ids(admin_user, admin_api, s
     assert "Moved to Demo (was Call back)." in page
     assert "stage id" not in page
     assert "pipeline id" not in page
+
+
+def test_a_move_between_stages_of_one_status_still_says_the_status(admin_api, partners):
+    lead = make_lead(stage=stage(partners, "Demo"))
+    call_back = stage(partners, "Call back")
+    admin_api.post_json(
+        f"/api/v1/pipelines/{partners.pk}/leads",
+        {"lead_id": str(lead.pk), "stage_id": str(call_back.pk)},
+    )
+    changes = Event.objects.get(lead_id=lead.pk).changes
+    assert changes["status"] == ["Contacted", "Contacted"]
+    assert changes["stage"] == ["Demo", "Call back"]
+
+
+def test_the_timeline_keeps_a_reassignment_made_with_a_move(admin_user, admin_api, rep):
+    lead = make_lead(status="New")
+    body = {"status": "Contacted", "assigned_to": rep.email}
+    admin_api.patch(f"{LEADS}/{lead.pk}", body, format="json")
+    client = Client()
+    client.force_login(admin_user)
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "Status New → Contacted. Assigned to rep@example.com (was nobody)." in page
+
+
+def test_a_merge_on_the_timeline_names_the_stage_not_its_id(admin_user, admin_api):
+    lead = make_lead(phone="+919800000001", status="New")
+    admin_api.post_json(LEADS, {"name": "A", "phone": "9800000001", "status": "Won"})
+    client = Client()
+    client.force_login(admin_user)
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "stage New → Won" in page
+    assert "stage id" not in page
