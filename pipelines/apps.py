@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db import connections
 from django.db.models.signals import post_migrate
 
 
@@ -13,6 +14,11 @@ class PipelinesConfig(AppConfig):
 
 
 def _ensure_default_pipeline(sender, using, **kwargs) -> None:
+    """Only when the pipelines' tables exist: `migrate pipelines zero` (a rollback) or a
+    `migrate` of another app on a new database sends post_migrate too."""
+    from .models import Pipeline, Stage
     from .services import pipeline_ensure_default
 
-    pipeline_ensure_default(using=using)
+    tables = connections[using].introspection.table_names()
+    if Pipeline._meta.db_table in tables and Stage._meta.db_table in tables:
+        pipeline_ensure_default(using=using)
