@@ -50,6 +50,8 @@ class LeadAdminForm(forms.ModelForm):
         if self.saved is None:
             if stage is not None:
                 fields["stage_id"] = stage.pk
+                if fields["status"] == self.fields["status"].initial:  # left as it came
+                    del fields["status"]
             return fields
         if stage is not None and stage.pk != self.saved.stage_id:
             fields["stage_id"] = stage.pk

@@ -352,3 +352,15 @@ def test_a_merge_on_the_timeline_names_the_stage_not_its_id(admin_user, admin_ap
     page = client.get(f"/leads/{lead.pk}/").content.decode()
     assert "stage New → Won" in page
     assert "stage id" not in page
+
+
+def test_the_admin_adds_a_lead_to_a_stage_with_the_status_left_as_it_came(admin_user, sales):
+    client = Client()
+    client.force_login(admin_user)
+    form = {
+        "name": "Asha", "phone": "+919800000002", "email": "", "source": "API",
+        "status": "New", "priority": "Medium", "tags": "[]", "stage": str(stage(sales, "Won").pk),
+    }  # fmt: skip
+    assert client.post(reverse("admin:leads_lead_add"), form).status_code == 302
+    lead = in_step(Lead.objects.get().pk)
+    assert (lead.stage.name, lead.status) == ("Won", "Won")
