@@ -66,7 +66,7 @@ def pipeline_create(
     with transaction.atomic():
         if fields.get("is_default"):
             _unset_default()
-        pipeline = _saved(Pipeline(**fields), "name", "Another pipeline has this name.")
+        pipeline = _saved_pipeline(Pipeline(**fields))
         for position, values in enumerate(cleaned_stages, start=1):
             Stage.objects.create(pipeline=pipeline, position=position, **values)
         snapshot = pipeline_snapshot(pipeline)
@@ -97,7 +97,7 @@ def pipeline_update(*, actor: Actor, pipeline: Pipeline, fields: dict[str, Any])
         after = pipeline_snapshot(pipeline)
         changes = diff(before, after)
         if changes:
-            _saved(pipeline, "name", "Another pipeline has this name.")
+            _saved_pipeline(pipeline)
             record_event(
                 actor=actor,
                 verb=Verb.PIPELINE_UPDATED,
@@ -269,7 +269,25 @@ def stage_snapshot(stage: Stage) -> dict[str, Any]:
 
 
 def _unset_default() -> None:
-    Pipeline.objects.select_for_update().filter(is_default=True).update(is_default=False)
+    """Before a pipeline becomes the default. Every pipeline row is locked, in one order: two
+    admins choosing a default at once go one after the other, the second unsetting the
+    first's choice (locking only the current default would let both pass)."""
+    list(Pipeline.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+    Pipeline.objects.filter(is_default=True).update(is_default=False)
+
+
+def _saved_pipeline(pipeline: Pipeline) -> Pipeline:
+    """Save it; what the database refuses is a Conflict on the field it concerns."""
+    try:
+        with transaction.atomic():
+            pipeline.save()
+    except IntegrityError:
+        others = Pipeline.objects.active().exclude(pk=pipeline.pk)
+        if others.filter(name__iexact=pipeline.name).exists():
+            raise Conflict("Another pipeline has this name.", "name") from None
+        message = "Another pipeline was made the default at the same moment; try again."
+        raise Conflict(message, "is_default") from None
+    return pipeline
 
 
 def _locked_pipeline(pipeline_id) -> Pipeline:

@@ -13,7 +13,13 @@ from events.services import Actor
 from leads.models import Lead
 from leads.services import lead_move
 from pipelines.models import Pipeline, Stage
-from pipelines.services import stage_archive, stage_create, stage_update
+from pipelines.services import (
+    pipeline_create,
+    pipeline_update,
+    stage_archive,
+    stage_create,
+    stage_update,
+)
 from tests.factories import make_lead
 
 pytestmark = [
@@ -123,3 +129,26 @@ def test_a_lead_moving_into_a_stage_being_archived_waits_and_is_refused(admin):
     mover.join(10)
     assert moved["error"].field == "stage_id"
     assert Lead.objects.get(pk=lead.pk).stage.name == "New"
+
+
+def test_two_admins_choosing_a_default_at_once_leave_exactly_one(admin):
+    first = pipeline_create(
+        actor=SYSTEM, fields={"name": "One"}, stages=[{"name": "A", "status": "New"}]
+    )
+    second = pipeline_create(
+        actor=SYSTEM, fields={"name": "Two"}, stages=[{"name": "A", "status": "New"}]
+    )
+    barrier = threading.Barrier(2)
+
+    def make_default(pipeline):
+        def run():
+            barrier.wait(10)
+            return pipeline_update(actor=SYSTEM, pipeline=pipeline, fields={"is_default": True})
+
+        return run
+
+    threads = [in_thread(make_default(pipeline)) for pipeline in (first, second)]
+    for thread, _ in threads:
+        thread.join(20)
+    assert [outcome.get("error") for _, outcome in threads] == [None, None]
+    assert Pipeline.objects.filter(is_default=True).count() == 1
