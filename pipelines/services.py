@@ -65,6 +65,7 @@ def pipeline_create(
         raise ServiceError("Two stages have the same name.", "name")
     with transaction.atomic():
         if fields.get("is_default"):
+            _lock_every_pipeline()
             _unset_default()
         pipeline = _saved_pipeline(Pipeline(**fields))
         for position, values in enumerate(cleaned_stages, start=1):
@@ -86,6 +87,8 @@ def pipeline_update(*, actor: Actor, pipeline: Pipeline, fields: dict[str, Any])
     _require_admin(actor)
     fields = clean_pipeline_fields(fields)
     with transaction.atomic():
+        if fields.get("is_default"):
+            _lock_every_pipeline()  # first: the same order as any other choice of default
         pipeline = _locked_pipeline(pipeline.pk)
         before = pipeline_snapshot(pipeline)
         if fields.get("is_default") is False and pipeline.is_default:
@@ -268,11 +271,15 @@ def stage_snapshot(stage: Stage) -> dict[str, Any]:
     }
 
 
-def _unset_default() -> None:
-    """Before a pipeline becomes the default. Every pipeline row is locked, in one order: two
-    admins choosing a default at once go one after the other, the second unsetting the
-    first's choice (locking only the current default would let both pass)."""
+def _lock_every_pipeline() -> None:
+    """Before a pipeline becomes the default, before any other lock: every pipeline row, in
+    one order. Two admins choosing a default at once then go one after the other, the second
+    unsetting the first's choice (locking only the current default would let both pass, and
+    locking one's own pipeline first would deadlock them)."""
     list(Pipeline.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+
+
+def _unset_default() -> None:
     Pipeline.objects.filter(is_default=True).update(is_default=False)
 
 
