@@ -48,7 +48,7 @@ from leads.rules import search_text, tag_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-SEED_VERSION = "6"  # bump when the shape of the seeded data changes: forces a reseed
+SEED_VERSION = "7"  # bump when the shape of the seeded data changes: forces a reseed
 HEAVY_LEAD_CALLS = 200
 SEED_DAYS = 90
 LOADED_TABLES = ("leads_lead", "calls_calllog", "events_event")
@@ -134,11 +134,18 @@ def ensure_database(dbname: str) -> None:
             conn.execute(f'CREATE DATABASE "{dbname}"')
 
 
-def migrate(dbname: str) -> None:
+def manage(dbname: str, *args: str) -> None:
     env = {**os.environ, "DATABASE_URL": dsn(dbname), "DJANGO_SETTINGS_MODULE": "config.settings"}
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-    )
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def migrate(dbname: str) -> None:
+    manage(dbname, "migrate", "--noinput", "-v0")
+
+
+def recount(dbname: str) -> None:
+    """The lead counts behind list totals (leads.tally), after rows went in or out by SQL."""
+    manage(dbname, "rebuild_lead_tally", "-v0")
 
 
 def read_meta(conn: psycopg.Connection) -> dict[str, str]:
@@ -164,7 +171,8 @@ def seed(
         if meta.get("seeded_at"):
             # Rows a crashed earlier run added (everything seeded is at or before seeded_at).
             since = dt.datetime.fromisoformat(meta["seeded_at"]) + dt.timedelta(seconds=1)
-            _delete_since(conn, since)
+            if any(_delete_since(conn, since).values()):
+                recount(dbname)
         have = seeded_counts(conn)
         fresh = False
         if meta.get("seeded_at"):
@@ -182,6 +190,7 @@ def seed(
                 meta["heavy_lead_id"], meta["seeded_at"],
             )  # fmt: skip
         info = _fill(conn, dbname, leads, calls, random.Random(rng_seed))
+        recount(dbname)
         info.seconds = time.perf_counter() - started
         return info
 
@@ -405,7 +414,9 @@ def cleanup_after_run(dbname: str, since: dt.datetime) -> dict[str, int]:
     next run finds the seeded counts again. (Merge targets keep their merged notes/tags; the
     row counts are what matters.)"""
     with psycopg.connect(dsn(dbname), autocommit=True) as conn:
-        return _delete_since(conn, since)
+        deleted = _delete_since(conn, since)
+    recount(dbname)  # (merges changed seeded leads too: counted again, exactly)
+    return deleted
 
 
 def delete_webhook_rows(

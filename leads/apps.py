@@ -1,5 +1,23 @@
 from django.apps import AppConfig
+from django.db.models.signals import pre_delete
 
 
 class LeadsConfig(AppConfig):
     name = "leads"
+
+    def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+
+        # Deleting a user unassigns their leads in the database, without saving them: their
+        # counts (leads.tally) move to "nobody" first.
+        pre_delete.connect(
+            _user_deleted, sender=get_user_model(), dispatch_uid="leads.tally.user_deleted"
+        )
+
+
+def _user_deleted(sender, instance, **kwargs) -> None:
+    from . import tally
+    from .models import Lead
+
+    fields = ("created_at", "assigned_to", "stage", "source", "priority", "deal_value")
+    tally.unassigned(Lead.objects.filter(assigned_to=instance).only(*fields))

@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from . import tally
 from .rules import (
     DEFAULT_SOURCE,
     MAX_LENGTHS,
@@ -116,13 +117,40 @@ class Lead(models.Model):
 
     def save(self, *args, **kwargs):
         # Every write goes through leads.services, which validates with leads.rules first;
-        # the keys are derived here so that no save, whatever its path, can skip them.
+        # the keys are derived, and the lead counted (leads.tally), here so that no save,
+        # whatever its path, can skip them.
         self.derive()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {
                 *kwargs["update_fields"], "phone_e164", "email_key", "search_text", "tag_keys",
             }  # fmt: skip
+        before = None if self._state.adding else self._counted_key()
         super().save(*args, **kwargs)
+        self._counted = self.tally_key()
+        tally.lead_moved(before, self._counted)
+
+    def delete(self, *args, **kwargs):
+        before = self._counted_key()
+        result = super().delete(*args, **kwargs)
+        tally.lead_moved(before, None)
+        return result
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        lead = super().from_db(db, field_names, values)
+        if all(name in lead.__dict__ for name in TALLY_FIELDS):
+            lead._counted = lead.tally_key()  # what leads.tally counts it as now
+        return lead
+
+    def tally_key(self) -> tally.LeadKey:
+        return tally.key_of(*(getattr(self, name) for name in TALLY_FIELDS))
+
+    def _counted_key(self) -> tally.LeadKey | None:
+        """What the lead is counted as: as loaded, or (an instance not read whole) as stored."""
+        if hasattr(self, "_counted"):
+            return self._counted
+        stored = Lead.objects.filter(pk=self.pk).values_list(*TALLY_FIELDS).first()
+        return tally.key_of(*stored) if stored else None
 
     def derive(self) -> None:
         """Set the dedup keys and lookup columns from the lead's fields (save does it; a bulk
@@ -137,6 +165,37 @@ class Lead(models.Model):
             phone_e164=self.phone_e164,
         )
         self.tag_keys = tag_keys(self.tags)
+
+
+# The fields leads.tally counts a lead by, in tally.key_of's order.
+TALLY_FIELDS = ("created_at", "assigned_to_id", "stage_id", "source", "priority", "deal_value")
+
+
+class LeadTally(models.Model):
+    """Leads per IST creation day and dimension, with their deal values' sum (leads.tally says
+    how they are kept and read). A dimension holding its ANY value counts every value of it."""
+
+    assignee = models.IntegerField()  # a user id; 0 nobody, -1 any
+    stage_id = models.UUIDField()  # 00000000-… any
+    source = models.CharField(max_length=MAX_LENGTHS["source"])  # "" any
+    priority = models.CharField(max_length=8)  # "" any
+    day = models.DateField()
+    shard = models.PositiveSmallIntegerField()
+    leads = models.IntegerField(default=0)
+    value = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            # The one cell an upsert adds to; its index also serves every total (a range of
+            # days for fixed dimensions).
+            models.UniqueConstraint(
+                fields=["assignee", "stage_id", "source", "priority", "day", "shard"],
+                name="lead_tally_cell",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.leads}"
 
 
 class Note(models.Model):

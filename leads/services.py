@@ -17,6 +17,7 @@ from events.models import Verb
 from events.services import Actor, diff, record_event, record_events
 from pipelines.selectors import Placement
 
+from . import tally
 from .models import Lead, Note
 from .representation import lead_to_api
 from .rules import (
@@ -220,6 +221,7 @@ def _create_many(actor: Actor, fields_list: list[dict[str, Any]]) -> list[Lead]:
         lead.derive()
         leads.append(lead)
     Lead.objects.bulk_create(leads)
+    tally.leads_added(lead.tally_key() for lead in leads)  # (bulk_create skips save)
     snapshots = [lead_to_api(lead) for lead in leads]
     record_events(
         actor=actor,
@@ -253,6 +255,7 @@ def _matches(phone_key: str | None, email_key: str | None) -> tuple[Lead | None,
     # The assignee comes along (the response shows its email); only the lead rows are locked.
     matches = Lead.objects.select_related("assigned_to", "stage").select_for_update(of=("self",))
     for lead in matches.filter(query).order_by("created_at"):
+        _joined_rows_current(lead)
         if phone_key and lead.phone_e164 == phone_key:
             by_phone = lead
         if email_key and lead.email_key == email_key:
@@ -355,6 +358,19 @@ def _locked(actor: Actor, lead_id) -> Lead:
     lead = leads.select_for_update(of=("self",)).filter(pk=lead_id).first()
     if lead is None:
         raise NotFound("This lead does not exist (any more).", "lead_id")
+    return _joined_rows_current(lead)
+
+
+def _joined_rows_current(lead: Lead) -> Lead:
+    """A lead locked after waiting for another write is read again by PostgreSQL, but the rows
+    joined to it (select_related) are not: its assignee or stage may be the one it had before
+    that write. Such a stale one is dropped, to be read when used."""
+    for name in ("assigned_to", "stage"):
+        field = Lead._meta.get_field(name)
+        if field.is_cached(lead):
+            related = field.get_cached_value(lead)
+            if (related.pk if related is not None else None) != getattr(lead, field.attname):
+                field.delete_cached_value(lead)
     return lead
 
 

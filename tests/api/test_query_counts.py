@@ -55,8 +55,9 @@ def test_writes_to_one_lead(api, busy_lead, django_assert_max_num_queries):
         lambda: api.patch(url, {"city": "Pune"}, format="json"),
         200,
     )
-    # A PUT also reads the pipeline's stages (the lead goes back to its New stage).
-    count(django_assert_max_num_queries, 9, lambda: api.put(
+    # A PUT also reads the pipeline's stages (the lead goes back to its New stage), and moves
+    # the lead's count (its source goes back to API: leads.tally).
+    count(django_assert_max_num_queries, 10, lambda: api.put(
         url, {"name": "Busy", "phone": busy_lead.phone}, format="json"), 200)  # fmt: skip
     count(
         django_assert_max_num_queries, 8, lambda: api.post_json(f"{url}/tags", {"tags": ["x"]}), 200
@@ -74,9 +75,9 @@ def test_call_writes(api, busy_lead, django_assert_max_num_queries):
     count(django_assert_max_num_queries, 9, lambda: api.post_json(
         "/api/v1/call-logs", {**by_lead, "duration_seconds": 30}), 200)  # fmt: skip
     by_phone = {**body, "external_id": "c-2", "phone": unique_phone()}  # a new lead too
-    # (two changes: the lead and the call; the lead's stage is read and held)
+    # (two changes: the lead and the call; the lead's stage is read and held, the lead counted)
     count(
-        django_assert_max_num_queries, 15, lambda: api.post_json("/api/v1/call-logs", by_phone), 201
+        django_assert_max_num_queries, 16, lambda: api.post_json("/api/v1/call-logs", by_phone), 201
     )
     call = make_call(busy_lead)
     count(django_assert_max_num_queries, 9, lambda: api.patch(

@@ -11,6 +11,7 @@ from calls.rules import CallType
 from calls.services import call_log
 from events.models import Channel, Event
 from events.services import Actor
+from leads import tally
 from leads.models import Lead
 from leads.rules import LeadPriority, LeadStatus
 from leads.services import lead_upsert
@@ -124,4 +125,5 @@ class Command(BaseCommand):
                     called_at=min(now, created + dt.timedelta(hours=rng.randrange(1, 72))),
                 )
                 Event.objects.filter(subject_id=str(call.pk)).update(occurred_at=call.called_at)
+        tally.rebuild()  # the leads were back-dated by SQL: count them on their days
         self.stdout.write(self.style.SUCCESS("Created demo users, 40 leads and their calls."))

@@ -1,0 +1,268 @@
+"""Lead counts per IST day, kept exact in the transaction of every change: the totals of the
+leads list and the analytics read a few hundred small rows instead of every lead of a window.
+
+A lead counts in the cells of its IST creation day and its four dimensions (assignee, stage,
+source, priority), and in every roll-up of them: the same cells with any of the dimensions
+replaced by ANY. That is 16 cells per lead, written in one statement; a total for any window and
+any equality filters on the dimensions (and row-level security, which is the assignee) then
+reads one cell per day (per shard): `SUM` over at most days × SHARDS rows, whatever the number
+of leads. Each change adds to one of SHARDS copies of its cells, picked at random, so that
+simultaneous creates do not all wait on the one row of today's grand total.
+
+Every save and delete of a lead counts itself (Lead.save / Lead.delete call `lead_moved`), so
+no path can forget; what bypasses them (a queryset update, COPY) must call `rebuild()`.
+"""
+
+import dataclasses
+import datetime as dt
+import itertools
+import random
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncDate
+
+from core.dates import IST
+
+SHARDS = 4
+ANY_USER = -1  # any assignee (NOBODY, 0, is "unassigned")
+NOBODY = 0
+ANY_STAGE = uuid.UUID(int=0)
+ANY_TEXT = ""  # any source, any priority (neither may be blank)
+
+
+@dataclass(frozen=True)
+class LeadKey:
+    """What a lead is counted by."""
+
+    day: dt.date
+    assignee: int
+    stage_id: uuid.UUID
+    source: str
+    priority: str
+    value: Decimal
+
+
+def key_of(created_at, assigned_to_id, stage_id, source, priority, deal_value) -> LeadKey:
+    return LeadKey(
+        created_at.astimezone(IST).date(),
+        assigned_to_id or NOBODY,
+        stage_id,
+        source,
+        priority,
+        Decimal(str(deal_value)) if deal_value is not None else Decimal(0),
+    )
+
+
+def cells(key: LeadKey) -> list[tuple]:
+    """The 16 cells a lead with this key counts in: (assignee, stage_id, source, priority, day),
+    each dimension either its value or ANY."""
+    choices = (
+        (key.assignee, ANY_USER),
+        (key.stage_id, ANY_STAGE),
+        (key.source, ANY_TEXT),
+        (key.priority, ANY_TEXT),
+    )
+    return [(*dims, key.day) for dims in itertools.product(*choices)]
+
+
+def lead_moved(before: LeadKey | None, after: LeadKey | None) -> None:
+    """A lead was created (before None), changed, or deleted (after None): move its count."""
+    if before == after:
+        return
+    deltas: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
+    for key, sign in ((before, -1), (after, 1)):
+        if key is None:
+            continue
+        for cell in cells(key):
+            deltas[cell][0] += sign
+            deltas[cell][1] += sign * key.value
+    _add(deltas)
+
+
+def leads_added(keys: Iterable[LeadKey]) -> None:
+    """Leads created together (a bulk import): one statement for all of them."""
+    deltas: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
+    for key in keys:
+        for cell in cells(key):
+            deltas[cell][0] += 1
+            deltas[cell][1] += key.value
+    _add(deltas)
+
+
+def _add(deltas: dict[tuple, list]) -> None:
+    from .models import LeadTally
+
+    changed = {cell: delta for cell, delta in deltas.items() if delta != [0, 0]}
+    if not changed:
+        return
+    shard = random.randrange(SHARDS)  # noqa: S311 (spreading writes, not a secret)
+    table = LeadTally._meta.db_table
+    prepare_day = connection.ops.adapt_datefield_value
+    prepare_uuid = LeadTally._meta.get_field("stage_id").get_db_prep_value
+    prepare_value = connection.ops.adapt_decimalfield_value
+    rows, params = [], []
+    # In one order, so that two transactions lock shared cells in the same order.
+    for (assignee, stage_id, source, priority, day), (count, value) in sorted(
+        changed.items(), key=lambda item: (item[0][0], str(item[0][1]), *item[0][2:])
+    ):
+        rows.append("(%s, %s, %s, %s, %s, %s, %s, %s)")
+        params += [
+            assignee, prepare_uuid(stage_id, connection), source, priority, prepare_day(day),
+            shard, count, prepare_value(value, 16, 2),
+        ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (assignee, stage_id, source, priority, day, shard, leads, value) "
+            f"VALUES {', '.join(rows)} ON CONFLICT (assignee, stage_id, source, priority, day, "
+            f"shard) DO UPDATE SET leads = {table}.leads + excluded.leads, "
+            f"value = {table}.value + excluded.value",
+            params,
+        )
+
+
+def rebuild(lead_model=None, tally_model=None) -> int:
+    """Count every lead again from scratch (a migration, after a COPY or a bulk update);
+    returns how many cells were written. Takes the models (a migration passes its own)."""
+    if lead_model is None:
+        from .models import Lead as lead_model
+        from .models import LeadTally as tally_model
+    tally_model.objects.all().delete()
+    rows = (
+        tally_model(assignee=cell[0], stage_id=cell[1], source=cell[2], priority=cell[3],
+                    day=cell[4], shard=0, leads=count, value=value)
+        for cell, (count, value) in cube(lead_model).items()
+    )  # fmt: skip
+    return len(tally_model.objects.bulk_create(rows, batch_size=5000))
+
+
+def cube(lead_model) -> dict[tuple, list]:
+    """{cell: [leads, value]} as counting the leads table now gives them (rebuild; and the
+    tests, which hold the kept cells to it)."""
+    groups = (
+        lead_model.objects.annotate(day=TruncDate("created_at", tzinfo=IST))
+        .values("day", "assigned_to_id", "stage_id", "source", "priority")
+        .annotate(leads=Count("*"), value=Sum("deal_value"))
+        .order_by()
+    )
+    totals: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
+    for group in groups.iterator(chunk_size=5000):
+        key = LeadKey(
+            group["day"],
+            group["assigned_to_id"] or NOBODY,
+            group["stage_id"],
+            group["source"],
+            group["priority"],
+            Decimal(0),
+        )
+        for cell in cells(key):
+            totals[cell][0] += group["leads"]
+            totals[cell][1] += group["value"] or Decimal(0)
+    return dict(totals)
+
+
+def kept(tally_model=None) -> dict[tuple, list]:
+    """{cell: [leads, value]} as the tally holds them, shards added up, empty cells left out."""
+    if tally_model is None:
+        from .models import LeadTally as tally_model
+    summed = (
+        tally_model.objects.values("assignee", "stage_id", "source", "priority", "day")
+        .annotate(n=Sum("leads"), v=Sum("value"))
+        .order_by()
+    )
+    return {
+        (row["assignee"], row["stage_id"], row["source"], row["priority"], row["day"]): [
+            row["n"],
+            row["v"],
+        ]
+        for row in summed
+        if row["n"] or row["v"]
+    }
+
+
+def unassigned(leads) -> None:
+    """These leads' assignee is being deleted (the database sets it to nobody, with no save):
+    move their counts to nobody first."""
+    deltas: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
+    for lead in leads:
+        before = lead.tally_key()
+        after = dataclasses.replace(before, assignee=NOBODY)
+        for key, sign in ((before, -1), (after, 1)):
+            for cell in cells(key):
+                deltas[cell][0] += sign
+                deltas[cell][1] += sign * key.value
+    _add(deltas)
+
+
+# --- Reading ------------------------------------------------------------------------------------
+
+# The list filters that are dimensions of the tally (any other filter is counted directly).
+DIMENSION_FILTERS = frozenset(
+    {"from_date", "to_date", "status", "source", "priority", "assigned_to", "pipeline_id",
+     "stage_id", "sort"}
+)  # fmt: skip
+
+
+def counts_filters(filters) -> bool:
+    """Whether the tally can count leads matching these (cleaned) list filters."""
+    given = {name for name, value in filters.items() if value not in (None, "", [])}
+    return given <= DIMENSION_FILTERS
+
+
+def total(user, filters) -> int:
+    """How many leads match `filters` (LeadFilter.validated values, all of them dimensions:
+    counts_filters) that `user` may see: one SUM over at most days × SHARDS cells."""
+    from accounts.models import User
+    from pipelines.models import Stage
+
+    from .models import LeadTally
+
+    conditions, params = [], []
+    prepare_uuid = LeadTally._meta.get_field("stage_id").get_db_prep_value
+    if not user.is_admin:  # row-level security: the rep's own leads
+        conditions.append("t.assignee = %s")
+        params.append(user.pk)
+    if filters.get("assigned_to"):
+        conditions.append(f"t.assignee = (SELECT id FROM {User._meta.db_table} WHERE email = %s)")
+        params.append(filters["assigned_to"])
+    elif user.is_admin:
+        conditions.append("t.assignee = %s")
+        params.append(ANY_USER)
+    for name in ("source", "priority"):
+        conditions.append(f"t.{name} = %s")
+        params.append(filters.get(name) or ANY_TEXT)
+    stage_filters, stage_params = [], []
+    if filters.get("status"):
+        stage_filters.append("s.status = %s")
+        stage_params.append(filters["status"])
+    if filters.get("pipeline_id"):
+        stage_filters.append("s.pipeline_id = %s")
+        stage_params.append(prepare_uuid(filters["pipeline_id"], connection))
+    if filters.get("stage_id"):
+        conditions.append("t.stage_id = %s")
+        params.append(prepare_uuid(filters["stage_id"], connection))
+    if stage_filters:
+        conditions.append(
+            f"t.stage_id IN (SELECT s.id FROM {Stage._meta.db_table} s "
+            f"WHERE {' AND '.join(stage_filters)})"
+        )
+        params += stage_params
+    if not filters.get("stage_id") and not stage_filters:
+        conditions.append("t.stage_id = %s")
+        params.append(prepare_uuid(ANY_STAGE, connection))
+    for name, operator in (("from_date", ">="), ("to_date", "<=")):
+        if filters.get(name):
+            conditions.append(f"t.day {operator} %s")
+            params.append(connection.ops.adapt_datefield_value(filters[name]))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COALESCE(SUM(t.leads), 0) FROM {LeadTally._meta.db_table} t "
+            f"WHERE {' AND '.join(conditions)}",
+            params,
+        )
+        return int(cursor.fetchone()[0])
