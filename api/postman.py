@@ -81,6 +81,16 @@ WALKTHROUGH = [
         "  pm.expect(body.data.status).to.eql('Won');",
         "});",
     ]),
+    ("analytics_summary_retrieve", "Summary of the last 30 days", 200, [
+        "pm.test('every status, the lead counted', () => {",
+        "  pm.expect(Object.keys(body.data.by_status)).to.have.length(6);",
+        "  pm.expect(body.data.leads).to.be.above(0);",
+        "});",
+    ]),
+    ("analytics_sources_retrieve", "Leads and wins by source", 200, [
+        "pm.test('the IVR source listed', () => pm.expect(body.data.map(s => s.source))",
+        "  .to.include('IVR'));",
+    ]),
     ("leads_tags_create", "Tag the lead", 200, [
         "pm.test('tags added once, ignoring case',",
         "  () => pm.expect(body.data.tags).to.eql(['ivr', 'callback', 'vip']));",

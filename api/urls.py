@@ -11,6 +11,7 @@ from rest_framework.routers import SimpleRouter
 
 from .errors import api_not_found
 from .postman import postman_collection
+from .v1.analytics import AnalyticsViewSet
 from .v1.calls import CallLogViewSet
 from .v1.leads import LeadViewSet
 from .v1.pipelines import PipelineViewSet
@@ -30,6 +31,7 @@ router.register("leads", LeadViewSet, basename="lead")
 router.register("call-logs", CallLogViewSet, basename="calllog")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("pipelines", PipelineViewSet, basename="pipeline")
+router.register("analytics", AnalyticsViewSet, basename="analytics")
 
 v1 = [
     path("openapi.yaml", SpectacularYAMLAPIView.as_view(), name="openapi-yaml"),

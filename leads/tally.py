@@ -217,13 +217,86 @@ def counts_filters(filters) -> bool:
 def total(user, filters) -> int:
     """How many leads match `filters` (LeadFilter.validated values, all of them dimensions:
     counts_filters) that `user` may see: one SUM over at most days × SHARDS cells."""
-    from accounts.models import User
     from pipelines.models import Stage
 
     from .models import LeadTally
 
+    conditions, params = _common_conditions(user, filters)
+    conditions.append("t.priority = %s")
+    params.append(filters.get("priority") or ANY_TEXT)
+    conditions.append("t.source = %s")
+    params.append(filters.get("source") or ANY_TEXT)
+    stage_filters, stage_params = [], []
+    if filters.get("status"):
+        stage_filters.append("s.status = %s")
+        stage_params.append(filters["status"])
+    if filters.get("pipeline_id"):
+        stage_filters.append("s.pipeline_id = %s")
+        stage_params.append(_uuid(filters["pipeline_id"]))
+    if filters.get("stage_id"):
+        conditions.append("t.stage_id = %s")
+        params.append(_uuid(filters["stage_id"]))
+    if stage_filters:
+        conditions.append(
+            f"t.stage_id IN (SELECT s.id FROM {Stage._meta.db_table} s "
+            f"WHERE {' AND '.join(stage_filters)})"
+        )
+        params += stage_params
+    if not filters.get("stage_id") and not stage_filters:
+        conditions.append("t.stage_id = %s")
+        params.append(_uuid(ANY_STAGE))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COALESCE(SUM(t.leads), 0) FROM {LeadTally._meta.db_table} t "
+            f"WHERE {' AND '.join(conditions)}",
+            params,
+        )
+        return int(cursor.fetchone()[0])
+
+
+def per_status(user, filters, *, by_source: bool = False) -> list[tuple]:
+    """[(status, leads, value)] — or [(source, status, leads, value)] with `by_source` — of
+    the leads matching `filters` (analytics: the window, `assigned_to`, `source`,
+    `pipeline_id`) that `user` may see: one grouped SUM over at most days × stages (× sources)
+    × SHARDS cells."""
+    from pipelines.models import Stage
+
+    from .models import LeadTally
+
+    conditions, params = _common_conditions(user, filters)
+    conditions.append("t.priority = %s")
+    params.append(ANY_TEXT)
+    if filters.get("source"):
+        conditions.append("t.source = %s")
+        params.append(filters["source"])
+    elif by_source:
+        conditions.append("t.source <> %s")
+        params.append(ANY_TEXT)
+    else:
+        conditions.append("t.source = %s")
+        params.append(ANY_TEXT)
+    if filters.get("pipeline_id"):
+        conditions.append("s.pipeline_id = %s")
+        params.append(_uuid(filters["pipeline_id"]))
+    group = "t.source, s.status" if by_source else "s.status"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {group}, SUM(t.leads), SUM(t.value) FROM {LeadTally._meta.db_table} t "
+            f"JOIN {Stage._meta.db_table} s ON s.id = t.stage_id "
+            f"WHERE {' AND '.join(conditions)} GROUP BY {group}",
+            params,
+        )
+        return [
+            (*row[:-2], int(row[-2]), Decimal(str(row[-1] or 0)).quantize(Decimal("0.01")))
+            for row in cursor.fetchall()
+        ]
+
+
+def _common_conditions(user, filters) -> tuple[list[str], list]:
+    """Row-level security, the assignee filter and the window, on the tally aliased `t`."""
+    from accounts.models import User
+
     conditions, params = [], []
-    prepare_uuid = LeadTally._meta.get_field("stage_id").get_db_prep_value
     if not user.is_admin:  # row-level security: the rep's own leads
         conditions.append("t.assignee = %s")
         params.append(user.pk)
@@ -233,36 +306,14 @@ def total(user, filters) -> int:
     elif user.is_admin:
         conditions.append("t.assignee = %s")
         params.append(ANY_USER)
-    for name in ("source", "priority"):
-        conditions.append(f"t.{name} = %s")
-        params.append(filters.get(name) or ANY_TEXT)
-    stage_filters, stage_params = [], []
-    if filters.get("status"):
-        stage_filters.append("s.status = %s")
-        stage_params.append(filters["status"])
-    if filters.get("pipeline_id"):
-        stage_filters.append("s.pipeline_id = %s")
-        stage_params.append(prepare_uuid(filters["pipeline_id"], connection))
-    if filters.get("stage_id"):
-        conditions.append("t.stage_id = %s")
-        params.append(prepare_uuid(filters["stage_id"], connection))
-    if stage_filters:
-        conditions.append(
-            f"t.stage_id IN (SELECT s.id FROM {Stage._meta.db_table} s "
-            f"WHERE {' AND '.join(stage_filters)})"
-        )
-        params += stage_params
-    if not filters.get("stage_id") and not stage_filters:
-        conditions.append("t.stage_id = %s")
-        params.append(prepare_uuid(ANY_STAGE, connection))
     for name, operator in (("from_date", ">="), ("to_date", "<=")):
         if filters.get(name):
             conditions.append(f"t.day {operator} %s")
             params.append(connection.ops.adapt_datefield_value(filters[name]))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COALESCE(SUM(t.leads), 0) FROM {LeadTally._meta.db_table} t "
-            f"WHERE {' AND '.join(conditions)}",
-            params,
-        )
-        return int(cursor.fetchone()[0])
+    return conditions, params
+
+
+def _uuid(value):
+    from .models import LeadTally
+
+    return LeadTally._meta.get_field("stage_id").get_db_prep_value(value, connection)

@@ -24,6 +24,7 @@ OPERATIONS = {
     ("post", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/resend"),
     ("get", "/api/v1/pipelines"), ("get", "/api/v1/pipelines/{id}"),
     ("post", "/api/v1/pipelines/{id}/leads"),
+    ("get", "/api/v1/analytics/summary"), ("get", "/api/v1/analytics/sources"),
 }  # fmt: skip
 CREATES = {("post", "/api/v1/leads"), ("post", "/api/v1/call-logs"), ("post", "/api/v1/webhooks")}
 ACCEPTS = {

@@ -1,0 +1,90 @@
+"""/api/v1/analytics: a summary of the leads created in an IST window, and the same by source.
+The numbers come from analytics.selectors; this module reads the parameters and documents."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from analytics.filters import AnalyticsFilter
+from analytics.selectors import sources, summary
+
+from ..schema import RATE_LIMIT_HEADERS, envelope, error_responses
+from ..viewsets import APIViewSet
+
+RATE = serializers.FloatField(allow_null=True, help_text="0 to 1; null when dividing by 0.")
+PARAMETERS = [
+    OpenApiParameter("from_date", str, description="On or after this IST day (YYYY-MM-DD). "
+                     "Default: to_date − 30 days."),
+    OpenApiParameter("to_date", str, description="On or before this IST day. Default: today."),
+    OpenApiParameter("assigned_to", str, description="Leads assigned to this user (email)."),
+    OpenApiParameter("source", str, description="Leads of this source, e.g. IVR."),
+    OpenApiParameter("pipeline_id", str, description="Leads in this pipeline (its id)."),
+    *RATE_LIMIT_HEADERS,
+]  # fmt: skip
+
+
+class LeadsByStatusSerializer(serializers.Serializer):
+    # (Every status, 0 when none: pipelines.rules.LeadStatus.)
+    New = serializers.IntegerField()
+    Contacted = serializers.IntegerField()
+    Qualified = serializers.IntegerField()
+    Proposal = serializers.IntegerField()
+    Won = serializers.IntegerField()
+    Lost = serializers.IntegerField()
+
+
+class AnalyticsSummarySerializer(serializers.Serializer):
+    from_date = serializers.DateField()
+    to_date = serializers.DateField()
+    leads = serializers.IntegerField(help_text="Created in the window: the list's total.")
+    by_status = LeadsByStatusSerializer()
+    won = serializers.IntegerField()
+    lost = serializers.IntegerField()
+    win_rate = RATE
+    conversion_rate = RATE
+    won_value = serializers.FloatField(help_text="INR; 0 when none.")
+    open_value = serializers.FloatField(help_text="INR, of leads neither Won nor Lost.")
+    calls = serializers.IntegerField(help_text="Calls made in the window on these leads.")
+    missed_calls = serializers.IntegerField(help_text="Of them: Missed or No Answer.")
+
+
+class AnalyticsSourceSerializer(serializers.Serializer):
+    source = serializers.CharField()
+    leads = serializers.IntegerField()
+    won = serializers.IntegerField()
+    conversion_rate = RATE
+    won_value = serializers.FloatField()
+
+
+class AnalyticsViewSet(APIViewSet):
+    """(Every action reads; the key needs Read.)"""
+
+    @extend_schema(
+        summary="Summary of leads and calls",
+        description=(
+            "Leads created in the window (IST days; default the last 30, as on the lists) "
+            "that the key's user may see, by status, with win rate (won / (won + lost)), "
+            "conversion rate (won / leads), won and open deal values; and the calls made in "
+            "the window on those leads. `leads` equals the `pagination.total` of "
+            "`GET /api/v1/leads` with the same window and filters."
+        ),
+        parameters=PARAMETERS,
+        responses={200: envelope(AnalyticsSummarySerializer, "AnalyticsSummaryEnvelope"),
+                   **error_responses(400, 401, 403, 429)},
+    )  # fmt: skip
+    @action(detail=False, methods=["get"])
+    def summary(self, request, *args, **kwargs):
+        return Response({"data": summary(request.user, AnalyticsFilter.validated(request.GET))})
+
+    @extend_schema(
+        summary="Leads and wins by source",
+        description="The summary's leads per source: most leads first, equal counts by name.",
+        parameters=PARAMETERS,
+        responses={200: inline_serializer("AnalyticsSourcesEnvelope",
+                                          {"data": AnalyticsSourceSerializer(many=True)}),
+                   **error_responses(400, 401, 403, 429)},
+    )  # fmt: skip
+    @action(detail=False, methods=["get"])
+    def sources(self, request, *args, **kwargs):
+        return Response({"data": sources(request.user, AnalyticsFilter.validated(request.GET))})
