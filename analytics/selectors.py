@@ -96,3 +96,56 @@ def _matching_leads(user, filters):
 
 def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
+
+
+def funnel(user, filters, pipeline) -> dict[str, Any]:
+    """The pipeline's steps for the leads created in the window (and matching `assigned_to`
+    and `source`) that `user` may see: how many are in each stage now (`current`) and how many
+    ever reached it or a later step (`reached`, from each lead's furthest stage). Stages whose
+    status is Lost are not steps: they come last, `reached` = the leads that ended there."""
+    stages = list(pipeline.stages.all().order_by("position", "id"))  # archived ones too
+    active = [stage for stage in stages if stage.archived_at is None]
+    leads = _window_leads(user, filters).filter(stage__pipeline=pipeline)
+    current = dict(leads.values_list("stage_id").annotate(n=Count("*")).order_by())
+    furthest = dict(
+        leads.exclude(furthest_stage=None)
+        .values_list("furthest_stage_id")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    position = {stage.pk: stage.position for stage in stages}
+    steps = [stage for stage in active if stage.status != LeadStatus.LOST]
+    rows, previous = [], None
+    for stage in steps:
+        reached = sum(n for pk, n in furthest.items() if position.get(pk, -1) >= stage.position)
+        rows.append(_funnel_row(stage, current.get(stage.pk, 0), reached, previous))
+        previous = reached
+    for stage in active:
+        if stage.status == LeadStatus.LOST:
+            count = current.get(stage.pk, 0)
+            rows.append(_funnel_row(stage, count, count, None))
+    return {"pipeline_id": str(pipeline.pk), "stages": rows}
+
+
+def _funnel_row(stage, current: int, reached: int, previous: int | None) -> dict[str, Any]:
+    return {
+        "stage_id": str(stage.pk),
+        "name": stage.name,
+        "status": stage.status,
+        "current": current,
+        "reached": reached,
+        "conversion_from_previous": _ratio(reached, previous) if previous is not None else None,
+    }
+
+
+def _window_leads(user, filters):
+    """Leads created in the window matching `assigned_to` and `source`, that `user` may see."""
+    leads = Lead.objects.visible_to(user).filter(
+        created_at__gte=ist_midnight(filters["from_date"]),
+        created_at__lt=ist_midnight(filters["to_date"] + dt.timedelta(days=1)),
+    )
+    if filters.get("assigned_to"):
+        leads = leads.filter(assigned_to__email=filters["assigned_to"])
+    if filters.get("source"):
+        leads = leads.filter(source=filters["source"])
+    return leads

@@ -91,6 +91,10 @@ WALKTHROUGH = [
         "pm.test('the IVR source listed', () => pm.expect(body.data.map(s => s.source))",
         "  .to.include('IVR'));",
     ]),
+    ("analytics_funnel_retrieve", "The default pipeline's funnel", 200, [
+        "pm.test('the Won step reached by the lead', () => pm.expect(",
+        "  body.data.stages.find(s => s.status === 'Won').reached).to.be.above(0));",
+    ]),
     ("leads_tags_create", "Tag the lead", 200, [
         "pm.test('tags added once, ignoring case',",
         "  () => pm.expect(body.data.tags).to.eql(['ivr', 'callback', 'vip']));",

@@ -39,6 +39,16 @@ class Lead(models.Model):
     stage = models.ForeignKey("pipelines.Stage", on_delete=models.PROTECT, related_name="leads")
     # When the lead entered its stage: "days in stage" on the board.
     stage_entered_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The furthest stage of its pipeline it has reached, Lost stages aside (the funnel's
+    # "reached"); null when it has only been Lost in this pipeline. Kept by leads.services.
+    furthest_stage = models.ForeignKey(
+        "pipelines.Stage",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     priority = models.CharField(max_length=8, choices=LeadPriority, default=LeadPriority.MEDIUM)
     tags = models.JSONField(default=list, blank=True)
     deal_value = models.DecimalField(

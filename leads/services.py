@@ -23,6 +23,7 @@ from .representation import lead_to_api
 from .rules import (
     PLACEMENT_FIELDS,
     TRACKED_FIELDS,
+    LeadStatus,
     can_see,
     check_contact,
     clean_lead_fields,
@@ -334,7 +335,20 @@ def _placed(placement: Placement, lead: Lead | None, fields: dict[str, Any]) -> 
     if current is None or stage.pk != current.pk:
         fields["stage"] = stage
         fields["stage_entered_at"] = timezone.now()
+        furthest = lead.furthest_stage_id if lead is not None else None
+        fields["furthest_stage_id"] = _furthest(placement, stage, furthest)
     return fields
+
+
+def _furthest(placement: Placement, stage, furthest_id):
+    """The furthest stage reached once the lead is in `stage`: `stage` itself unless the one
+    reached before is further along the same pipeline; a Lost stage is no step forward."""
+    positions = {s.pk: s.position for s in placement.stages_of(stage.pipeline_id)}
+    if furthest_id in positions and (
+        stage.status == LeadStatus.LOST or positions[furthest_id] >= stage.position
+    ):
+        return furthest_id
+    return None if stage.status == LeadStatus.LOST else stage.pk
 
 
 def _place_and_hold(placement: Placement, lead: Lead | None, fields: dict[str, Any]) -> dict:

@@ -7,7 +7,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from analytics.filters import AnalyticsFilter
-from analytics.selectors import sources, summary
+from analytics.selectors import funnel, sources, summary
+from core.errors import ServiceError
+from pipelines.models import Pipeline
+from pipelines.selectors import default_pipeline
 
 from ..schema import RATE_LIMIT_HEADERS, envelope, error_responses
 from ..viewsets import APIViewSet
@@ -57,6 +60,20 @@ class AnalyticsSourceSerializer(serializers.Serializer):
     won_value = serializers.FloatField()
 
 
+class FunnelStageSerializer(serializers.Serializer):
+    stage_id = serializers.UUIDField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    current = serializers.IntegerField(help_text="In this stage now.")
+    reached = serializers.IntegerField(help_text="Ever in this stage or a later one.")
+    conversion_from_previous = RATE
+
+
+class AnalyticsFunnelSerializer(serializers.Serializer):
+    pipeline_id = serializers.UUIDField()
+    stages = FunnelStageSerializer(many=True)
+
+
 class AnalyticsViewSet(APIViewSet):
     """(Every action reads; the key needs Read.)"""
 
@@ -88,3 +105,28 @@ class AnalyticsViewSet(APIViewSet):
     @action(detail=False, methods=["get"])
     def sources(self, request, *args, **kwargs):
         return Response({"data": sources(request.user, AnalyticsFilter.validated(request.GET))})
+
+    @extend_schema(
+        summary="The pipeline's funnel",
+        description=(
+            "For the leads created in the window: per stage, how many are in it now "
+            "(`current`) and how many ever reached it or a later stage (`reached`), and "
+            "`conversion_from_previous` = reached / reached of the step before (null for the "
+            "first). Stages with status Lost are not steps: they come last, `reached` = the "
+            "leads that ended there. `pipeline_id` picks the pipeline (default: the default "
+            "one)."
+        ),
+        parameters=PARAMETERS,
+        responses={200: envelope(AnalyticsFunnelSerializer, "AnalyticsFunnelEnvelope"),
+                   **error_responses(400, 401, 403, 429)},
+    )  # fmt: skip
+    @action(detail=False, methods=["get"])
+    def funnel(self, request, *args, **kwargs):
+        filters = AnalyticsFilter.validated(request.GET)
+        if filters.get("pipeline_id"):
+            pipeline = Pipeline.objects.active().filter(pk=filters["pipeline_id"]).first()
+            if pipeline is None:
+                raise ServiceError("No pipeline has this id.", "pipeline_id")
+        else:
+            pipeline = default_pipeline()
+        return Response({"data": funnel(request.user, filters, pipeline)})

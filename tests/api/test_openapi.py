@@ -25,6 +25,7 @@ OPERATIONS = {
     ("get", "/api/v1/pipelines"), ("get", "/api/v1/pipelines/{id}"),
     ("post", "/api/v1/pipelines/{id}/leads"),
     ("get", "/api/v1/analytics/summary"), ("get", "/api/v1/analytics/sources"),
+    ("get", "/api/v1/analytics/funnel"),
 }  # fmt: skip
 CREATES = {("post", "/api/v1/leads"), ("post", "/api/v1/call-logs"), ("post", "/api/v1/webhooks")}
 ACCEPTS = {

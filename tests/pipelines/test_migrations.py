@@ -36,6 +36,8 @@ def test_existing_leads_go_to_the_default_pipelines_stage_of_their_status():
             sales, lead.status, lead.status
         )  # fmt: skip
         assert lead.stage_entered_at == lead.updated_at
+        # What it has reached, as far as can be told: its stage, unless that is Lost.
+        assert lead.furthest_stage_id == (None if lead.status == "Lost" else lead.stage_id)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,95 @@
+"""GET /api/v1/analytics/funnel: per stage, the leads in it now and those that ever reached it
+or a later step; Lost stages last, not steps."""
+
+import uuid
+
+import pytest
+
+from events.models import Channel
+from events.services import Actor
+from leads.models import Lead
+from leads.services import lead_move, lead_upsert
+from pipelines.models import Pipeline
+from pipelines.services import pipeline_create
+
+pytestmark = pytest.mark.django_db
+
+FUNNEL = "/api/v1/analytics/funnel"
+
+
+def journey(admin_user, phone: str, stages: list[str], pipeline=None, **fields) -> Lead:
+    """A lead created in the first stage, then moved through the others (of `pipeline`, by
+    default the default one)."""
+    actor = Actor(user=admin_user, channel=Channel.API)
+    sales = pipeline or Pipeline.objects.get(is_default=True)
+    first = sales.stages.get(name=stages[0])
+    lead = lead_upsert(
+        actor=actor, fields={"name": phone, "phone": phone, "stage_id": first.pk, **fields}
+    ).lead
+    for name in stages[1:]:
+        lead_move(actor=actor, lead=lead, stage_id=sales.stages.get(name=name).pk)
+    return lead
+
+
+@pytest.fixture
+def journeys(admin_user, rep):
+    journey(admin_user, "+919800000001", ["New", "Contacted", "Qualified"])
+    journey(admin_user, "+919800000002", ["New", "Won"], assigned_to=rep)
+    journey(admin_user, "+919800000003", ["New"])
+    journey(admin_user, "+919800000004", ["Lost"])  # straight into Lost: no step reached
+    journey(admin_user, "+919800000005", ["New", "Proposal", "Lost"], assigned_to=rep)
+
+
+def rows(response) -> dict[str, tuple]:
+    assert response.status_code == 200, response.content
+    return {
+        row["name"]: (row["current"], row["reached"], row["conversion_from_previous"])
+        for row in response.json()["data"]["stages"]
+    }
+
+
+def test_each_step_counts_the_leads_that_reached_it_or_further(admin_api, journeys):
+    response = admin_api.get(FUNNEL)
+    assert response.json()["data"]["pipeline_id"] == str(Pipeline.objects.get(is_default=True).pk)
+    assert [row["name"] for row in response.json()["data"]["stages"]] == [
+        "New", "Contacted", "Qualified", "Proposal", "Won", "Lost",
+    ]  # fmt: skip
+    assert rows(response) == {
+        "New": (1, 4, None),
+        "Contacted": (0, 3, 0.75),
+        "Qualified": (1, 3, 1.0),
+        "Proposal": (0, 2, 0.6667),
+        "Won": (1, 1, 0.5),
+        "Lost": (2, 2, None),
+    }
+
+
+def test_a_reps_funnel_counts_the_reps_leads(rep_api, journeys):
+    assert rows(rep_api.get(FUNNEL)) == {
+        "New": (0, 2, None),
+        "Contacted": (0, 2, 1.0),
+        "Qualified": (0, 2, 1.0),
+        "Proposal": (0, 2, 1.0),
+        "Won": (1, 1, 0.5),
+        "Lost": (1, 1, None),
+    }
+
+
+def test_another_pipeline_and_an_empty_window(admin_api, admin_user, journeys):
+    partners = pipeline_create(
+        actor=Actor.system(),
+        fields={"name": "Partners"},
+        stages=[{"name": "Intro", "status": "New"}, {"name": "Signed", "status": "Won"}],
+    )
+    journey(admin_user, "+919800000006", ["Intro"], pipeline=partners)
+    found = rows(admin_api.get(FUNNEL, {"pipeline_id": str(partners.pk)}))
+    assert found == {"Intro": (1, 1, None), "Signed": (0, 0, 0.0)}
+    empty = rows(admin_api.get(FUNNEL, {"from_date": "2000-01-01", "to_date": "2000-01-02"}))
+    assert empty["New"] == (0, 0, None)
+    assert empty["Contacted"] == (0, 0, None)  # 0 of 0: no rate
+
+
+def test_an_unknown_pipeline_is_a_400_on_pipeline_id(admin_api):
+    response = admin_api.get(FUNNEL, {"pipeline_id": str(uuid.uuid4())})
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "pipeline_id"
