@@ -368,3 +368,22 @@ def like_pattern(text: str) -> str:
     """`text` as a LIKE pattern matching it anywhere, its own wildcards escaped (ESCAPE '\\')."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def keyset_condition(model, ordering, alias: str, values) -> tuple[str, list]:
+    """The rows after `values` (one per column of `ordering`, e.g. ("-created_at", "-id")) in
+    that order, as one row-value comparison on the table aliased `alias`: `(a, id) < (%s, %s)`
+    when the order is descending, `>` when ascending. The columns run in one direction, in the
+    order of an index on them, so the comparison is that index's range (a keyset page)."""
+    descending = {name.startswith("-") for name in ordering}
+    if len(descending) != 1 or len(values) != len(ordering):
+        raise ValueError(f"{ordering}: a keyset runs every column in one direction.")
+    fields = [model._meta.get_field(name.lstrip("-")) for name in ordering]
+    columns = ", ".join(_column_sql(model, field.name, alias) for field in fields)
+    operator = "<" if descending.pop() else ">"
+    placeholders = ", ".join("%s" for _ in fields)
+    params = [
+        field.get_db_prep_value(value, connection)
+        for field, value in zip(fields, values, strict=True)
+    ]
+    return f"({columns}) {operator} ({placeholders})", params

@@ -3,7 +3,7 @@ why this read does not go through the ORM). Its conditions come from the filter 
 (leads.listing) and the visibility rule (leads.rules), which the ORM reads too; tests hold the
 two to the same rows."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -13,6 +13,7 @@ from django.db.models import Count, F, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
 from accounts.models import User
+from core.listing import keyset_condition
 from core.sql import Columns
 from pipelines.models import Stage
 
@@ -34,16 +35,31 @@ _STAGE = Stage._meta.db_table
 class LeadPage:
     total: int
     rows: list[dict]
+    more: bool = False  # whether a row follows the page's last
 
 
-def lead_list(*, user: User, filters: Mapping[str, Any], limit: int, offset: int) -> LeadPage:
+def lead_list(
+    *,
+    user: User,
+    filters: Mapping[str, Any],
+    limit: int,
+    offset: int | None,
+    after: Sequence | None = None,
+) -> LeadPage:
     """Leads matching `filters` (LeadFilter.validated values) that `user` may see, in the order
-    they ask for (newest first by default; id breaks ties), with the total that matched."""
+    they ask for (newest first by default; id breaks ties), with the total that matched. The
+    page is `limit` rows from `offset`, or (a keyset page, at any depth) the `limit` rows after
+    `after`: the values of the ordering's columns of a row (api.pagination's cursor)."""
     conditions, params = LeadFilter.sql(filters, "l")
     visibility, visibility_params = visible_leads_sql(user, "l")
     where = " AND ".join([*visibility, *conditions]) or "TRUE"
     params = [*visibility_params, *params]
     table = Lead._meta.db_table
+    page_where, page_params = where, params
+    if after is not None:
+        ordering = LeadFilter.ordering(filters)
+        keyset, keyset_params = keyset_condition(Lead, ordering, "l", after)
+        page_where, page_params = f"{where} AND {keyset}", [*params, *keyset_params]
 
     with connection.cursor() as cursor:
         if tally.counts_filters(filters):  # a sum of a few cells, not a count of the window
@@ -52,16 +68,18 @@ def lead_list(*, user: User, filters: Mapping[str, Any], limit: int, offset: int
             cursor.execute(f"SELECT COUNT(*) FROM {table} l WHERE {where}", params)
             (total,) = cursor.fetchone()
         rows = []
-        if offset < total:
+        if after is not None or offset < total:
+            # One row more than the page: whether another follows (the next cursor).
             cursor.execute(
                 f"SELECT {_LEAD_COLUMNS.select}, {_ASSIGNEE_EMAIL}, s.name, s.pipeline_id "
-                f"FROM {table} l JOIN {_STAGE} s ON s.id = l.stage_id WHERE {where} "
+                f"FROM {table} l JOIN {_STAGE} s ON s.id = l.stage_id WHERE {page_where} "
                 f"ORDER BY {LeadFilter.sql_ordering(filters, 'l')} LIMIT %s OFFSET %s",
-                [*params, limit, offset],
+                [*page_params, limit + 1, offset or 0],
             )
             rows = cursor.fetchall()
 
-    return LeadPage(total=total, rows=_LEAD_COLUMNS.as_dicts(rows, extra=EXTRA))
+    more = len(rows) > limit
+    return LeadPage(total=total, rows=_LEAD_COLUMNS.as_dicts(rows[:limit], extra=EXTRA), more=more)
 
 
 def lead_duplicates(

@@ -195,6 +195,7 @@ class CallLogViewSet(mixins.ListModelMixin, RetrieveMixin, DestroyMixin, APIView
     queryset = CallLog.objects.all()
     serializer_class = CallLogSerializer
     filterset_class = CallLogFilter
+    cursor_paging = True  # `cursor` pages by keyset (api.pagination)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -334,14 +334,19 @@ class LeadViewSet(RetrieveMixin, DestroyMixin, APIViewSet):
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
     repeatable_params = frozenset({"tag"})
+    cursor_paging = True  # `cursor` pages by keyset (api.pagination)
 
     def list(self, request, *args, **kwargs):
         # Read in SQL, as plain rows (leads/selectors.py says why).
         filters = LeadFilter.validated(request.query_params)
-        limit, offset = self.paginator.limits(request)
-        page = lead_list(user=request.user, filters=filters, limit=limit, offset=offset)
+        ordering = LeadFilter.ordering(filters)
+        limit, offset, after = self.paginator.position(request, Lead, ordering)
+        page = lead_list(
+            user=request.user, filters=filters, limit=limit, offset=offset, after=after
+        )
         data = self.get_serializer(page.rows, many=True).data
-        return self.paginator.rows_response(data, total=page.total)
+        next_row = page.rows[-1] if page.more else None
+        return self.paginator.rows_response(data, total=page.total, next_row=next_row)
 
     def create(self, request, *args, **kwargs):
         merge = _merge_policy(request)

@@ -100,7 +100,7 @@ def test_list_parameters_are_typed(schema):
     params = {p["name"]: p for p in schema["paths"]["/api/v1/leads"]["get"]["parameters"]}
     assert set(params) == {"from_date", "to_date", "status", "source", "priority", "assigned_to",
                            "limit", "offset", "phone", "email", "q", "tag", "updated_since",
-                           "sort", "pipeline_id", "stage_id"}  # fmt: skip
+                           "sort", "pipeline_id", "stage_id", "cursor"}  # fmt: skip
     assert params["tag"]["schema"]["type"] == "array"  # repeatable
     assert params["updated_since"]["schema"]["format"] == "date-time"
     assert "all" in params["status"]["schema"]["enum"]

@@ -3,5 +3,11 @@ def test_admin_key_lists_leads(admin_api):
     assert response.status_code == 200
     assert response.json() == {
         "data": [],
-        "pagination": {"limit": 50, "offset": 0, "total": 0, "has_more": False},
+        "pagination": {
+            "limit": 50,
+            "offset": 0,
+            "total": 0,
+            "has_more": False,
+            "next_cursor": None,
+        },
     }
