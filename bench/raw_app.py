@@ -1,13 +1,16 @@
 """The data floor: a raw WSGI app answering the default list-leads request (the last 30 IST days,
-newest first, limit 50, with the total count; each lead with its stage and pipeline) with the SQL
-the app runs, psycopg 3 and orjson.
+newest first, limit 50, with the total — a sum of the lead counts, leads.tally — and the next
+page's cursor; each lead with its stage and pipeline) with the SQL the app runs, psycopg 3 and
+orjson.
 No Django, no DRF, no auth, no rate limiting; the same JSON shape as GET /api/v1/leads.
 
 Serve it like the app: `gunicorn bench.raw_app:application` with DATABASE_URL set. run.py
 checks that COUNT_SQL and PAGE_SQL still match what Django sends (and that the bodies match).
 """
 
+import base64
 import datetime as dt
+import json
 import os
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -20,10 +23,13 @@ WINDOW_DAYS = 30
 LIMIT = 50
 
 # The app's SQL (leads.selectors.lead_list, captured with CaptureQueriesContext around GET
-# /api/v1/leads); %s are the window bounds. Django's psycopg 3 backend binds parameters
-# client-side, so does ClientCursor here.
+# /api/v1/leads); %s are the window bounds (the total: its first and last IST day, with the
+# counts' ANY values of an admin's unfiltered list). Django's psycopg 3 backend binds
+# parameters client-side, so does ClientCursor here.
+ANY_STAGE = "00000000000000000000000000000000"
 COUNT_SQL = (
-    'SELECT COUNT(*) FROM leads_lead l WHERE "l"."created_at" >= %s AND "l"."created_at" < %s'
+    "SELECT COALESCE(SUM(t.leads), 0) FROM leads_leadtally t WHERE t.assignee = %s AND "
+    "t.day >= %s AND t.day <= %s AND t.priority = %s AND t.source = %s AND t.stage_id = %s"
 )
 PAGE_SQL = (
     'SELECT "l"."id", "l"."name", "l"."email", "l"."phone", "l"."company", "l"."city", '
@@ -32,7 +38,7 @@ PAGE_SQL = (
     "(SELECT u.email FROM accounts_user u WHERE u.id = l.assigned_to_id), s.name, s.pipeline_id "
     "FROM leads_lead l JOIN pipelines_stage s ON s.id = l.stage_id "
     'WHERE "l"."created_at" >= %s AND "l"."created_at" < %s '
-    'ORDER BY "l"."created_at" DESC, "l"."id" DESC LIMIT 50 OFFSET 0'
+    'ORDER BY "l"."created_at" DESC, "l"."id" DESC LIMIT 51 OFFSET 0'
 )
 
 _connection: psycopg.Connection | None = None
@@ -67,9 +73,12 @@ def window() -> tuple[dt.datetime, dt.datetime]:
 
 def list_leads() -> bytes:
     bounds = window()
+    days = (bounds[0].date(), bounds[1].date() - dt.timedelta(days=1))
     with _conn().cursor() as cur:
-        total = cur.execute(COUNT_SQL, bounds).fetchone()[0]
+        total = cur.execute(COUNT_SQL, [-1, *days, "", "", ANY_STAGE]).fetchone()[0]
         rows = cur.execute(PAGE_SQL, bounds).fetchall()
+    more = len(rows) > LIMIT
+    rows = rows[:LIMIT]
     data = [
         {
             "id": str(r[0]),
@@ -95,9 +104,23 @@ def list_leads() -> bytes:
     ]
     body = {
         "data": data,
-        "pagination": {"limit": LIMIT, "offset": 0, "total": total, "has_more": total > LIMIT},
+        "pagination": {
+            "limit": LIMIT,
+            "offset": 0,
+            "total": int(total),
+            "has_more": total > LIMIT,
+            "next_cursor": _cursor(rows[-1][13], rows[-1][0]) if more else None,
+        },
     }
     return orjson.dumps(body, default=_default)
+
+
+def _cursor(created_at: dt.datetime, lead_id) -> str:
+    """api.pagination.encode_cursor for the default sort."""
+    values = ["-created_at", created_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+              str(lead_id)]  # fmt: skip
+    text = json.dumps(values, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(text).rstrip(b"=").decode("ascii")
 
 
 def application(environ, start_response):
