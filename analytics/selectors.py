@@ -106,18 +106,23 @@ def funnel(user, filters, pipeline) -> dict[str, Any]:
     stages = list(pipeline.stages.all().order_by("position", "id"))  # archived ones too
     active = [stage for stage in stages if stage.archived_at is None]
     leads = _window_leads(user, filters).filter(stage__pipeline=pipeline)
-    current = dict(leads.values_list("stage_id").annotate(n=Count("*")).order_by())
-    furthest = dict(
-        leads.exclude(furthest_stage=None)
-        .values_list("furthest_stage_id")
-        .annotate(n=Count("*"))
-        .order_by()
-    )
+    pairs = leads.values_list("stage_id", "furthest_stage_id").annotate(n=Count("*")).order_by()
     position = {stage.pk: stage.position for stage in stages}
+    lost = {stage.pk for stage in stages if stage.status == LeadStatus.LOST}
+    current: dict = defaultdict(int)
+    furthest: dict = defaultdict(int)  # how far each lead got: {position: leads}
+    for stage_id, furthest_id, n in pairs:
+        current[stage_id] += n
+        # The furthest stage, or the lead's own stage if it now stands further (stages may
+        # have been reordered since); a Lost stage is no step.
+        reached_at = max(
+            position.get(furthest_id, -1), -1 if stage_id in lost else position.get(stage_id, -1)
+        )
+        furthest[reached_at] += n
     steps = [stage for stage in active if stage.status != LeadStatus.LOST]
     rows, previous = [], None
     for stage in steps:
-        reached = sum(n for pk, n in furthest.items() if position.get(pk, -1) >= stage.position)
+        reached = sum(n for at, n in furthest.items() if at >= stage.position)
         rows.append(_funnel_row(stage, current.get(stage.pk, 0), reached, previous))
         previous = reached
     for stage in active:

@@ -257,5 +257,6 @@ def _load(field: models.Field, value):
     if isinstance(field, models.CharField):
         if not isinstance(value, str) or "\x00" in value or len(value) > (field.max_length or 0):
             raise ValueError(value)
+        value.encode()  # a lone surrogate cannot go to the database: UnicodeEncodeError, a 400
         return value
     raise TypeError(f"{field.name}: not a cursor column")

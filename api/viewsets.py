@@ -3,8 +3,10 @@ permission toggles; row-level security on every queryset; the acting user for th
 and the query-string rules every endpoint shares."""
 
 import contextlib
+import random
+import time
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
@@ -61,9 +63,7 @@ class APIViewSet(GenericViewSet):
                     response = found.response()
                 else:
                     claim = found
-                    with transaction.atomic():
-                        response = handler(request, *args, **kwargs)
-                        _remember(claim, response)
+                    response = _in_one_transaction(lambda: handler(request, *args, **kwargs), claim)
                     claim = None  # remembered, with the write
         except Exception as exc:
             response = self.handle_exception(exc)
@@ -98,6 +98,31 @@ class APIViewSet(GenericViewSet):
     @property
     def actor(self) -> Actor:
         return Actor.for_request(self.request, Channel.API, api_key=self.request.auth)
+
+
+# A write under an Idempotency-Key is one transaction however many rows it changes (a bulk
+# import): two of them may lock the same leads in opposite orders, and PostgreSQL then breaks
+# the deadlock by failing one. That one is run again, from the start, a few times.
+DEADLOCK_RETRIES = 4
+
+
+def _in_one_transaction(run, claim: idempotency.Claim):
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            with transaction.atomic():
+                response = run()
+                _remember(claim, response)
+            return response
+        except OperationalError as error:
+            if not _is_deadlock(error) or attempt == DEADLOCK_RETRIES:
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 (jitter)
+    raise AssertionError("unreachable")
+
+
+def _is_deadlock(error: OperationalError) -> bool:
+    # psycopg's DeadlockDetected and SerializationFailure (SQLSTATE 40P01, 40001).
+    return getattr(error.__cause__, "sqlstate", None) in ("40P01", "40001")
 
 
 def _remember(claim: idempotency.Claim, response) -> None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from core.errors import Conflict, Forbidden, NotFound, ServiceError
 from events.models import Verb
 from events.services import Actor, diff, record_event, record_events
+from pipelines.models import Stage
 from pipelines.selectors import Placement
 
 from . import tally
@@ -138,6 +139,15 @@ def _create_or(actor: Actor, fields: dict[str, Any], *, merge: MergePolicy | Non
 def lead_upsert_many(
     *, actor: Actor, items: dict[int, dict[str, Any]], merge: MergePolicy = MergePolicy.UPDATE
 ) -> dict[int, UpsertResult | ServiceError]:
+    """lead_upsert for each item, in order (see _upsert_many); their count changes are written
+    together when the whole runs in one transaction (leads.tally.batch)."""
+    with tally.batch():
+        return _upsert_many(actor, items, merge)
+
+
+def _upsert_many(
+    actor: Actor, items: dict[int, dict[str, Any]], merge: MergePolicy
+) -> dict[int, UpsertResult | ServiceError]:
     """lead_upsert for each item, in order, each on its own: a refused item is answered with
     its error and does not undo the others, and a later item matching an earlier one merges
     into it. The items that match nothing (no lead, no other item) are new leads whatever the
@@ -155,6 +165,8 @@ def lead_upsert_many(
             results[index] = exc
         else:
             prepared[index] = cleaned
+    if transaction.get_connection().in_atomic_block:
+        _lock_in_one_order(prepared)
     fresh = _unmatched(prepared)
     # Where each new lead goes, worked out before the shared write so that a refused place
     # (an unknown stage…) refuses that lead alone. (The others are placed as merges are.)
@@ -184,6 +196,16 @@ def lead_upsert_many(
         except ServiceError as exc:
             results[index] = exc
     return results
+
+
+def _lock_in_one_order(prepared: dict[int, dict[str, Any]]) -> None:
+    """When the whole bulk is one transaction (under an Idempotency-Key), the leads it will
+    merge into stay locked until it ends: lock them all first, by id, so that two such bulks
+    touching the same leads wait for each other instead of deadlocking."""
+    phones = {normalize_phone(f["phone"]) for f in prepared.values() if f.get("phone")}
+    emails = {normalize_email(f["email"]) for f in prepared.values() if f.get("email")}
+    matches = Lead.objects.filter(Q(phone_e164__in=phones) | Q(email_key__in=emails))
+    list(matches.order_by("pk").select_for_update().values_list("pk", flat=True))
 
 
 def _unmatched(prepared: dict[int, dict[str, Any]]) -> list[int]:
@@ -344,6 +366,12 @@ def _furthest(placement: Placement, stage, furthest_id):
     """The furthest stage reached once the lead is in `stage`: `stage` itself unless the one
     reached before is further along the same pipeline; a Lost stage is no step forward."""
     positions = {s.pk: s.position for s in placement.stages_of(stage.pipeline_id)}
+    if furthest_id is not None and furthest_id not in positions:  # archived since, or elsewhere
+        positions.update(
+            Stage.objects.filter(pk=furthest_id, pipeline_id=stage.pipeline_id).values_list(
+                "pk", "position"
+            )
+        )
     if furthest_id in positions and (
         stage.status == LeadStatus.LOST or positions[furthest_id] >= stage.position
     ):

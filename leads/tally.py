@@ -13,10 +13,12 @@ Every save and delete of a lead counts itself (Lead.save / Lead.delete call `lea
 no path can forget; what bypasses them (a queryset update, COPY) must call `rebuild()`.
 """
 
+import contextlib
 import dataclasses
 import datetime as dt
 import itertools
 import random
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -95,7 +97,39 @@ def leads_added(keys: Iterable[LeadKey]) -> None:
     _add(deltas)
 
 
+_batches = threading.local()
+
+
+@contextlib.contextmanager
+def batch():
+    """Inside one transaction that saves many leads (a bulk import under an Idempotency-Key):
+    their count changes are added up and written once, in one sorted statement, on the way
+    out. Several statements in one transaction could lock shared cells (a day's total) in
+    another order than a concurrent transaction's, and deadlock. Outside a transaction it does
+    nothing: each save's own transaction writes its own counts."""
+    if not connection.in_atomic_block or getattr(_batches, "deltas", None) is not None:
+        yield
+        return
+    _batches.deltas = defaultdict(lambda: [0, Decimal(0)])
+    try:
+        yield
+        deltas = _batches.deltas
+    finally:
+        _batches.deltas = None
+    _write(deltas)
+
+
 def _add(deltas: dict[tuple, list]) -> None:
+    pending = getattr(_batches, "deltas", None)
+    if pending is not None and connection.in_atomic_block:
+        for cell, (count, value) in deltas.items():
+            pending[cell][0] += count
+            pending[cell][1] += value
+        return
+    _write(deltas)
+
+
+def _write(deltas: dict[tuple, list]) -> None:
     from .models import LeadTally
 
     changed = {cell: delta for cell, delta in deltas.items() if delta != [0, 0]}
@@ -132,6 +166,9 @@ def rebuild(lead_model=None, tally_model=None) -> int:
     if lead_model is None:
         from .models import Lead as lead_model
         from .models import LeadTally as tally_model
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # No write may add to a cell between the delete and the count (it would count twice).
+        connection.cursor().execute(f"LOCK TABLE {tally_model._meta.db_table} IN EXCLUSIVE MODE")
     tally_model.objects.all().delete()
     rows = (
         tally_model(assignee=cell[0], stage_id=cell[1], source=cell[2], priority=cell[3],

@@ -93,3 +93,35 @@ def test_an_unknown_pipeline_is_a_400_on_pipeline_id(admin_api):
     response = admin_api.get(FUNNEL, {"pipeline_id": str(uuid.uuid4())})
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "pipeline_id"
+
+
+def test_reached_counts_the_leads_own_stage_after_a_reorder(admin_api, admin_user):
+    from pipelines.services import stage_reorder
+
+    journey(admin_user, "+919800000011", ["New", "Proposal", "Contacted"])
+    sales = Pipeline.objects.get(is_default=True)
+    order = ["New", "Qualified", "Proposal", "Contacted", "Won", "Lost"]  # Contacted now later
+    stage_reorder(
+        actor=Actor.system(), pipeline=sales,
+        stage_ids=[sales.stages.get(name=name).pk for name in order],
+    )  # fmt: skip
+    found = rows(admin_api.get(FUNNEL))
+    assert found["Contacted"][:2] == (1, 1)  # in it now, so it reached it
+    assert found["Proposal"][:2] == (0, 1)
+
+
+def test_an_archived_furthest_stage_is_not_forgotten(admin_api, admin_user):
+    from pipelines.services import stage_archive, stage_create
+
+    sales = Pipeline.objects.get(is_default=True)
+    extra = stage_create(
+        actor=Actor.system(), pipeline=sales, fields={"name": "Demo", "status": "Proposal"}
+    )
+    lead = journey(admin_user, "+919800000012", ["New"])
+    actor = Actor(user=admin_user, channel=Channel.API)
+    lead_move(actor=actor, lead=lead, stage_id=extra.pk)  # the furthest: the last step
+    lead_move(actor=actor, lead=lead, stage_id=sales.stages.get(name="Contacted").pk)
+    stage_archive(actor=Actor.system(), stage=extra)
+    lead_move(actor=actor, lead=lead, stage_id=sales.stages.get(name="Lost").pk)
+    lead.refresh_from_db()
+    assert lead.furthest_stage_id == extra.pk

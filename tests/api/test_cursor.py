@@ -355,3 +355,14 @@ def test_openapi_documents_cursor_and_next_cursor(schema):
         assert pagination["offset"]["type"] == ["integer", "null"]
     pipelines = schema["paths"]["/api/v1/pipelines"]["get"]
     assert "cursor" not in {parameter["name"] for parameter in pipelines["parameters"]}
+
+
+def test_a_cursor_with_a_lone_surrogate_is_a_400(admin_api):
+    import base64
+    import json as json_module
+
+    payload = json_module.dumps(["name", "\ud800", "0b5e4b6a-3f0e-4a39-9d55-4cfb1c8e2f10"])
+    raw = base64.urlsafe_b64encode(payload.encode()).rstrip(b"=").decode()
+    response = admin_api.get("/api/v1/leads", {"sort": "name", "cursor": raw})
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "cursor"
