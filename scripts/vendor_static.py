@@ -19,10 +19,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VENDOR = ROOT / "static" / "vendor"
-# package name → {file in the package: name under static/vendor/<package>/}
+# package name → {file in the package: name under static/vendor/<folder>/}
 FILES = {
     "sortablejs": {"Sortable.min.js": "Sortable.min.js", "LICENSE": "LICENSE"},
+    # The UMD build: one file, the global `Chart` (@kurkle/color is bundled into it).
+    "chart.js": {"dist/chart.umd.min.js": "chart.umd.min.js", "LICENSE.md": "LICENSE"},
 }
+# The folder under static/vendor/ when it is not the package's name.
+FOLDERS = {"chart.js": "chartjs"}
 
 
 def install(workdir: Path) -> Path:
@@ -57,7 +61,8 @@ def main() -> int:
                     f"{package}: npm installed {installed}, package.json pins {pinned}: "
                     "update package-lock.json"
                 )
-            target = VENDOR / package
+            folder = FOLDERS.get(package, package)
+            target = VENDOR / folder
             target.mkdir(parents=True, exist_ok=True)
             for name, copied in files.items():
                 same = (target / copied).exists() and filecmp.cmp(
@@ -65,10 +70,10 @@ def main() -> int:
                 )
                 if same:
                     continue
-                stale.append(f"static/vendor/{package}/{copied}")
+                stale.append(f"static/vendor/{folder}/{copied}")
                 if not args.check:
                     shutil.copyfile(source / name, target / copied)
-            print(f"{package} {installed}: static/vendor/{package}/")
+            print(f"{package} {installed}: static/vendor/{folder}/")
     if stale:
         print(("Out of date: " if args.check else "Updated: ") + ", ".join(stale))
     return 1 if args.check and stale else 0

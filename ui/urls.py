@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import apikeys, board, calls, home, lead_detail, leads, pipelines, webhooks
+from .views import apikeys, board, calls, home, lead_detail, leads, pipelines, reports, webhooks
 
 sales_pages = (
     [
@@ -18,6 +18,8 @@ sales_pages = (
         path("calls/", calls.call_list, name="call_list"),
         path("pipeline/", board.board, name="board"),
         path("pipeline/move/", board.board_move, name="board_move"),
+        path("reports/", reports.reports, name="reports"),
+        path("reports/<str:report>.csv", reports.report_csv, name="report_csv"),
     ],
     "ui",
 )

@@ -28,6 +28,7 @@ PAGES = [
     ("lead-new", "/leads/new/", "New lead"),
     ("calls-list", "/calls/", "Calls"),
     ("board", "/pipeline/", "Pipeline"),
+    ("reports", "/reports/", "Reports"),
     ("settings-api", "/settings/integrations/api/", "API keys"),
 ]
 

@@ -1,0 +1,74 @@
+// The reports page: draw each report's chart (Chart.js, static/vendor/chartjs/) from the
+// numbers the page carries in its json_script element #report-data. The tables beside the
+// charts hold the same numbers, so without this script nothing is missing but the pictures.
+"use strict";
+
+(() => {
+  const source = document.getElementById("report-data");
+  if (!source || typeof window.Chart === "undefined") return;
+  const data = JSON.parse(source.textContent);
+  const BLUE = "#2456d6";
+  const GREEN = "#16a34a";
+  const TEXT = "#5b6577";
+  window.Chart.defaults.color = TEXT;
+  window.Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily;
+  const narrow = window.matchMedia("(max-width: 720px)").matches;
+  const percent = (rate) => (rate === null ? null : Math.round(rate * 1000) / 10);
+  const base = {
+    responsive: true,
+    maintainAspectRatio: false,
+    animation: false,
+    plugins: { legend: { display: false } },
+  };
+
+  const builders = {
+    funnel: (d) => ({
+      type: "bar",
+      data: { labels: d.labels, datasets: [{ label: "Reached", data: d.reached, backgroundColor: BLUE }] },
+      options: { ...base, indexAxis: "y", scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
+    }),
+    sources: (d) => ({
+      type: "bar",
+      data: {
+        labels: d.labels,
+        datasets: [
+          { label: "Leads", data: d.leads, backgroundColor: BLUE, yAxisID: "y" },
+          { label: "Conversion %", data: d.conversion_rate.map(percent), backgroundColor: GREEN, yAxisID: "y1" },
+        ],
+      },
+      options: {
+        ...base,
+        plugins: { legend: { display: true, position: "bottom" } },
+        scales: {
+          y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: !narrow, text: "Leads" } },
+          y1: { beginAtZero: true, max: 100, position: "right", grid: { drawOnChartArea: false },
+                title: { display: !narrow, text: "Conversion %" } },
+        },
+      },
+    }),
+    daily: (d) => ({
+      type: "bar",
+      data: { labels: d.labels, datasets: [{ label: "Leads", data: d.leads, backgroundColor: BLUE }] },
+      options: {
+        ...base,
+        scales: {
+          x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: narrow ? 4 : 10 } },
+          y: { beginAtZero: true, ticks: { precision: 0 } },
+        },
+      },
+    }),
+    reps: (d) => ({
+      type: "bar",
+      data: {
+        labels: d.labels,
+        datasets: [{ label: "Win rate %", data: d.win_rate.map(percent), backgroundColor: GREEN }],
+      },
+      options: { ...base, indexAxis: "y", scales: { x: { beginAtZero: true, max: 100 } } },
+    }),
+  };
+
+  for (const canvas of document.querySelectorAll("canvas[data-chart]")) {
+    const name = canvas.dataset.chart;
+    if (data[name] && builders[name]) new window.Chart(canvas, builders[name](data[name]));
+  }
+})();
