@@ -11,7 +11,7 @@ from tests.factories import make_call, make_lead
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/leads/", "/leads/new/", "/leads/export.csv", "/calls/", "/pipeline/",
+PAGES = ["/", "/leads/", "/leads/new/", "/leads/export.csv", "/calls/", "/pipeline/", "/reports/",
          "/settings/integrations/webhooks/", "/settings/integrations/webhooks/new/",
          "/settings/pipelines/", "/settings/pipelines/new/"]  # fmt: skip
 
