@@ -329,6 +329,41 @@ def per_status(user, filters, *, by_source: bool = False) -> list[tuple]:
         ]
 
 
+def per_day(user, filters) -> dict[dt.date, int]:
+    """{IST day: leads created} of the days that have any, for analytics `filters` (the
+    window, `assigned_to`, `source`, `pipeline_id`) and what `user` may see: one grouped SUM
+    over at most days × SHARDS cells (× the pipeline's stages)."""
+    from pipelines.models import Stage
+
+    from .models import LeadTally
+
+    conditions, params = _common_conditions(user, filters)
+    conditions.append("t.priority = %s")
+    params.append(ANY_TEXT)
+    conditions.append("t.source = %s")
+    params.append(filters.get("source") or ANY_TEXT)
+    if filters.get("pipeline_id"):
+        conditions.append(
+            f"t.stage_id IN (SELECT s.id FROM {Stage._meta.db_table} s WHERE s.pipeline_id = %s)"
+        )
+        params.append(_uuid(filters["pipeline_id"]))
+    else:
+        conditions.append("t.stage_id = %s")
+        params.append(_uuid(ANY_STAGE))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.day, SUM(t.leads) FROM {LeadTally._meta.db_table} t "
+            f"WHERE {' AND '.join(conditions)} GROUP BY t.day",
+            params,
+        )
+        return {_day(day): int(leads) for day, leads in cursor.fetchall() if leads}
+
+
+def _day(value) -> dt.date:
+    """SQLite hands a day back as text, PostgreSQL as a date."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
 def _common_conditions(user, filters) -> tuple[list[str], list]:
     """Row-level security, the assignee filter and the window, on the tally aliased `t`."""
     from accounts.models import User

@@ -9,8 +9,8 @@ changing a version in package.json (`npm install --package-lock-only` updates th
 first). npm runs in a temporary directory, so no node_modules/ is left in the checkout."""
 
 import argparse
-import filecmp
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +42,16 @@ def install(workdir: Path) -> Path:
     return workdir / "node_modules"
 
 
+# A minified file's last line may name its source map, which is not vendored: the static files
+# storage (a manifest of hashed names) would look for it and fail. The line is left out.
+SOURCE_MAP = re.compile(rb"\n//# sourceMappingURL=\S+\s*$")
+
+
+def vendored(path: Path) -> bytes:
+    """The file as it is vendored."""
+    return SOURCE_MAP.sub(b"\n", path.read_bytes())
+
+
 def pinned_version(package: str) -> str:
     return json.loads((ROOT / "package.json").read_text())["dependencies"][package]
 
@@ -65,14 +75,12 @@ def main() -> int:
             target = VENDOR / folder
             target.mkdir(parents=True, exist_ok=True)
             for name, copied in files.items():
-                same = (target / copied).exists() and filecmp.cmp(
-                    source / name, target / copied, shallow=False
-                )
-                if same:
+                content = vendored(source / name)
+                if (target / copied).exists() and (target / copied).read_bytes() == content:
                     continue
                 stale.append(f"static/vendor/{folder}/{copied}")
                 if not args.check:
-                    shutil.copyfile(source / name, target / copied)
+                    (target / copied).write_bytes(content)
             print(f"{package} {installed}: static/vendor/{folder}/")
     if stale:
         print(("Out of date: " if args.check else "Updated: ") + ", ".join(stale))
