@@ -14,7 +14,10 @@ from rest_framework.response import Response
 from core.listing import keyset_condition
 
 INTEGER = re.compile(r"-?[0-9]{1,12}")
-CURSOR_MAX_LENGTH = 4096  # a 200-character name of 4-byte characters still fits
+# A cursor of the longest name (200 four-byte characters) is about 1,150 characters; the limit
+# leaves room for it and keeps a request line under what servers accept (gunicorn: 4,094).
+CURSOR_MAX_LENGTH = 1200
+CURSOR_PATTERN = "^[A-Za-z0-9_-]+$"  # URL-safe base64, without padding
 CURSOR_INVALID = "Not a cursor of this list: pass `pagination.next_cursor` as it came."
 
 
@@ -198,7 +201,11 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
                     "export): a `pagination.next_cursor` from the previous page. Pages by the "
                     "same `sort` and filters as that page; with `offset`, or with another "
                     "`sort`, it is a 400.",
-                    "schema": {"type": "string", "maxLength": CURSOR_MAX_LENGTH},
+                    "schema": {
+                        "type": "string",
+                        "maxLength": CURSOR_MAX_LENGTH,
+                        "pattern": CURSOR_PATTERN,
+                    },
                 }
             )
         return parameters

@@ -366,3 +366,18 @@ def test_a_cursor_with_a_lone_surrogate_is_a_400(admin_api):
     response = admin_api.get("/api/v1/leads", {"sort": "name", "cursor": raw})
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "cursor"
+
+
+def test_the_cursor_of_the_longest_name_fits_its_documented_length(admin_api):
+    from api.pagination import CURSOR_MAX_LENGTH
+    from tests.factories import make_lead as lead
+
+    names = {"𝄞" * 200, "𝄞" * 199 + "z"}
+    for name in names:
+        lead(name=name)
+    first = admin_api.get("/api/v1/leads", {"sort": "name", "limit": 1}).json()
+    cursor = first["pagination"]["next_cursor"]
+    assert len(cursor) <= CURSOR_MAX_LENGTH
+    second = admin_api.get("/api/v1/leads", {"sort": "name", "limit": 1, "cursor": cursor})
+    assert second.status_code == 200
+    assert {first["data"][0]["name"], second.json()["data"][0]["name"]} == names
