@@ -16,7 +16,6 @@ from calls.rules import CallOutcome
 from core.dates import ist_midnight
 from leads import tally
 from leads.models import Lead
-from pipelines.models import Stage
 from pipelines.rules import LeadStatus
 
 MISSED = (CallOutcome.MISSED, CallOutcome.NO_ANSWER)
@@ -76,22 +75,23 @@ def _calls(user, filters) -> tuple[int, int]:
     calls = CallLog.objects.filter(
         called_at__gte=ist_midnight(filters["from_date"]),
         called_at__lt=ist_midnight(filters["to_date"] + dt.timedelta(days=1)),
-        lead__in=_matching_leads(user, filters),
+        lead__in=_matching_leads(user, filters).values("pk"),
     )
     counted = calls.aggregate(calls=Count("pk"), missed=Count("pk", filter=Q(outcome__in=MISSED)))
     return counted["calls"], counted["missed"]
 
 
 def _matching_leads(user, filters):
+    """Leads matching `assigned_to`, `source` and `pipeline_id` that `user` may see (any
+    creation day)."""
     leads = Lead.objects.visible_to(user)
     if filters.get("assigned_to"):
         leads = leads.filter(assigned_to__email=filters["assigned_to"])
     if filters.get("source"):
         leads = leads.filter(source=filters["source"])
     if filters.get("pipeline_id"):
-        stages = Stage.objects.filter(pipeline_id=filters["pipeline_id"])
-        leads = leads.filter(stage__in=stages)
-    return leads.values("pk")
+        leads = leads.filter(stage__pipeline_id=filters["pipeline_id"])
+    return leads
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -144,13 +144,8 @@ def _funnel_row(stage, current: int, reached: int, previous: int | None) -> dict
 
 
 def _window_leads(user, filters):
-    """Leads created in the window matching `assigned_to` and `source`, that `user` may see."""
-    leads = Lead.objects.visible_to(user).filter(
+    """_matching_leads created in the window."""
+    return _matching_leads(user, filters).filter(
         created_at__gte=ist_midnight(filters["from_date"]),
         created_at__lt=ist_midnight(filters["to_date"] + dt.timedelta(days=1)),
     )
-    if filters.get("assigned_to"):
-        leads = leads.filter(assigned_to__email=filters["assigned_to"])
-    if filters.get("source"):
-        leads = leads.filter(source=filters["source"])
-    return leads

@@ -57,13 +57,6 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
             raise exceptions.ValidationError({name: f"Must be between {minimum} and {maximum}."})
         return value
 
-    def limits(self, request) -> tuple[int, int]:
-        """The request's limit and offset, validated: for a list read without a queryset, which
-        then answers with `rows_response`."""
-        self.request = request
-        self.limit, self.offset = self.get_limit(request), self.get_offset(request)
-        return self.limit, self.offset
-
     def position(self, request, model: type[models.Model], ordering: Sequence[str]):
         """For a view paging by cursor: the request's limit, its offset (None with a cursor)
         and the cursor's row values (None without), validated; then `rows_response`."""

@@ -10,7 +10,7 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 
-from core.errors import InvalidFields
+from core.errors import InvalidFields, clean_fields
 
 
 class CallType(models.TextChoices):
@@ -55,17 +55,7 @@ def format_duration(seconds: int) -> str:
 def clean_call_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     """The editable fields present in `fields`, normalized; InvalidFields names every
     field that breaks a rule. `outcome` None means "from the duration"."""
-    cleaned, errors = {}, {}
-    for name, value in fields.items():
-        if name not in EDITABLE_FIELDS:
-            continue
-        try:
-            cleaned[name] = _CLEANERS[name](value)
-        except ValueError as error:
-            errors[name] = str(error)
-    if errors:
-        raise InvalidFields(errors)
-    return cleaned
+    return clean_fields(fields, _CLEANERS, EDITABLE_FIELDS)
 
 
 def _choice(choices, *, nullable: bool = False) -> Callable[[Any], str | None]:

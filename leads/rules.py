@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 
-from core.errors import InvalidFields, ServiceError
+from core.errors import ServiceError, clean_fields
 from pipelines.rules import LeadStatus  # a lead's status is its stage's (pipelines.rules)
 
 if TYPE_CHECKING:
@@ -177,17 +177,7 @@ def merge_tags(existing: Iterable[str], new: Iterable[str]) -> list[str]:
 def clean_lead_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     """The editable and placement fields present in `fields`, normalized; every field that
     breaks a rule (InvalidFields). Other fields are dropped."""
-    cleaned, errors = {}, {}
-    for name, value in fields.items():
-        if name not in _CLEANERS:
-            continue
-        try:
-            cleaned[name] = _CLEANERS[name](value)
-        except ValueError as error:
-            errors[name] = str(error)
-    if errors:
-        raise InvalidFields(errors)
-    return cleaned
+    return clean_fields(fields, _CLEANERS)
 
 
 # --- One cleaner per field: value in, clean value out, ValueError with the message -----------

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import models
 
-from core.errors import InvalidFields
+from core.errors import clean_fields
 
 
 class LeadStatus(models.TextChoices):
@@ -93,25 +93,11 @@ _CLEANERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _clean(fields: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
-    cleaned, errors = {}, {}
-    for name, value in fields.items():
-        if name not in allowed:
-            continue
-        try:
-            cleaned[name] = _CLEANERS[name](value)
-        except ValueError as error:
-            errors[name] = str(error)
-    if errors:
-        raise InvalidFields(errors)
-    return cleaned
-
-
 def clean_pipeline_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     """The pipeline fields present in `fields`, normalized; InvalidFields for the bad ones."""
-    return _clean(fields, PIPELINE_FIELDS)
+    return clean_fields(fields, _CLEANERS, PIPELINE_FIELDS)
 
 
 def clean_stage_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     """The stage fields present in `fields`, normalized; InvalidFields for the bad ones."""
-    return _clean(fields, STAGE_FIELDS)
+    return clean_fields(fields, _CLEANERS, STAGE_FIELDS)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
+from django.db.models import Prefetch
 
 from core.errors import ServiceError
 
@@ -15,8 +16,6 @@ from .rules import LeadStatus
 
 def active_pipelines():
     """Pipelines that are not archived, default first, with their active stages in order."""
-    from django.db.models import Prefetch
-
     stages = Stage.objects.active().order_by("position", "id")
     return Pipeline.objects.active().prefetch_related(Prefetch("stages", queryset=stages))
 
