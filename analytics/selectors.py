@@ -1,17 +1,17 @@
 """Analytics over leads created in an IST window: a summary and a breakdown by source. Lead
 counts and values come from the lead counts (leads.tally): a few hundred cells, whatever the
 number of leads, and by construction the same total as the leads list with the same window
-and filters. Calls are counted directly (called in the window, on leads matching the filters
-that the user may see)."""
+and filters. Calls (called in the window, on leads matching the filters that the user may see)
+come from the call counts (calls.tally) the same way."""
 
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
-from calls.models import CallLog
+from calls import tally as call_tally
 from calls.rules import CallOutcome
 from core.dates import ist_midnight
 from leads import tally
@@ -71,14 +71,10 @@ def sources(user, filters) -> list[dict[str, Any]]:
 
 
 def _calls(user, filters) -> tuple[int, int]:
-    """Calls made in the window on leads matching the filters that `user` may see."""
-    calls = CallLog.objects.filter(
-        called_at__gte=ist_midnight(filters["from_date"]),
-        called_at__lt=ist_midnight(filters["to_date"] + dt.timedelta(days=1)),
-        lead__in=_matching_leads(user, filters).values("pk"),
-    )
-    counted = calls.aggregate(calls=Count("pk"), missed=Count("pk", filter=Q(outcome__in=MISSED)))
-    return counted["calls"], counted["missed"]
+    """Calls made in the window on leads matching the filters that `user` may see, and how
+    many of them were missed: from the call counts (calls.tally)."""
+    per_outcome = call_tally.per_outcome(user, filters)
+    return sum(per_outcome.values()), sum(per_outcome.get(outcome, 0) for outcome in MISSED)
 
 
 def _matching_leads(user, filters):

@@ -82,6 +82,8 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         return self.get_paginated_response(data)
 
     def paginate_queryset(self, queryset, request, view=None):
+        # A view may know its total without counting the rows (`list_total(queryset)`).
+        self.total_of = getattr(view, "list_total", None)
         if not getattr(view, "cursor_paging", False):
             self.keyset = None
             return super().paginate_queryset(queryset, request, view)
@@ -100,6 +102,10 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         rows = list(queryset[: limit + 1])
         self._set_next(rows[limit - 1] if len(rows) > limit else None)
         return rows[:limit]
+
+    def get_count(self, queryset) -> int:
+        total_of = getattr(self, "total_of", None)
+        return total_of(queryset) if total_of is not None else super().get_count(queryset)
 
     def _set_next(self, row) -> None:
         if self.keyset is None or row is None:

@@ -144,8 +144,10 @@ def migrate(dbname: str) -> None:
 
 
 def recount(dbname: str) -> None:
-    """The lead counts behind list totals (leads.tally), after rows went in or out by SQL."""
+    """The lead and call counts behind list totals and analytics (leads.tally, calls.tally),
+    after rows went in or out by SQL."""
     manage(dbname, "rebuild_lead_tally", "-v0")
+    manage(dbname, "rebuild_call_tally", "-v0")
 
 
 def read_meta(conn: psycopg.Connection) -> dict[str, str]:

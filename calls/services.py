@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 
 from core.errors import Conflict, NotFound, ServiceError
 from events.models import Verb
@@ -78,15 +79,12 @@ def call_record(
 def _record_call(actor, fields, lead_id, phone, external_id) -> CallResult:
     existing = None
     if external_id is not None:
-        existing = (
-            CallLog.objects.select_related("lead")
-            .select_for_update(of=("self",))
-            .filter(external_id=external_id)
-            .first()
-        )
+        existing = _locked_with_lead(CallLog.objects.filter(external_id=external_id))
         if existing is not None and not can_see(actor.user, existing.lead):
             raise Conflict("This external_id belongs to a call this key cannot see.", "external_id")
-    if lead_id is not None:
+    if lead_id is not None and existing is not None and existing.lead_id == lead_id:
+        lead = existing.lead  # (locked, and visible)
+    elif lead_id is not None:
         lead = _visible_lead(actor, lead_id)
     elif existing is not None:
         lead = _lead_of_phone(actor, phone, create=False)
@@ -173,10 +171,24 @@ def call_delete(*, actor: Actor, call: CallLog) -> None:
 
 
 def _locked(actor: Actor, call_id) -> CallLog:
-    call = CallLog.objects.visible_to(actor.user).select_for_update(of=("self",))
-    call = call.filter(pk=call_id).first()
-    if call is None:
+    call = _locked_with_lead(CallLog.objects.visible_to(actor.user).filter(pk=call_id))
+    if call is None or not can_see(actor.user, call.lead):
         raise NotFound("This call log does not exist (any more).")
+    return call
+
+
+def _locked_with_lead(calls) -> CallLog | None:
+    """The one call of `calls`, locked after its lead (as every lead write, and deleting the
+    lead with its calls, lock the lead first), with `call.lead` the locked, current lead: its
+    assignee, source and pipeline are what the call is counted by (calls.tally)."""
+    its_lead = Subquery(calls.order_by().values("lead_id")[:1])
+    lead = Lead.objects.select_for_update().filter(pk=its_lead).first()
+    if lead is None:
+        return None
+    call = calls.select_for_update().filter(lead_id=lead.pk).first()
+    if call is None:  # deleted meanwhile
+        return None
+    call.lead = lead
     return call
 
 

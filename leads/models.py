@@ -138,9 +138,13 @@ class Lead(models.Model):
         super().save(*args, **kwargs)
         self._counted = self.tally_key()
         tally.lead_moved(before, self._counted)
+        if before is not None and before != self._counted:
+            tally.regrouped.send(sender=Lead, moves=[(self.pk, before, self._counted)])
 
     def delete(self, *args, **kwargs):
         before = self._counted_key()
+        if before is not None:  # (its calls are still there to be counted out)
+            tally.regrouped.send(sender=Lead, moves=[(self.pk, before, None)])
         result = super().delete(*args, **kwargs)
         tally.lead_moved(before, None)
         return result

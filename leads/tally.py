@@ -6,19 +6,16 @@ source, priority), and in every roll-up of them: the same cells with any of the 
 replaced by ANY. That is 16 cells per lead, written in one statement; a total for any window and
 any equality filters on the dimensions (and row-level security, which is the assignee) then
 reads one cell per day (per shard): `SUM` over at most days × SHARDS rows, whatever the number
-of leads. Each change adds to one of SHARDS copies of its cells, picked at random, so that
-simultaneous creates do not all wait on the one row of today's grand total.
+of leads. Each change adds to one of core.tally.SHARDS copies of its cells, picked at random,
+so that simultaneous creates do not all wait on the one row of today's grand total.
 
 Every save and delete of a lead counts itself (Lead.save / Lead.delete call `lead_moved`), so
 no path can forget; what bypasses them (a queryset update, COPY) must call `rebuild()`.
 """
 
-import contextlib
 import dataclasses
 import datetime as dt
 import itertools
-import random
-import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -28,14 +25,20 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
+from django.dispatch import Signal
 
+from core import tally as counts
 from core.dates import IST
 
-SHARDS = 4
 ANY_USER = -1  # any assignee (NOBODY, 0, is "unassigned")
 NOBODY = 0
 ANY_STAGE = uuid.UUID(int=0)
 ANY_TEXT = ""  # any source, any priority (neither may be blank)
+
+# Leads' counted dimensions changed, or they are about to be deleted: sent with `moves`, a list
+# of (lead id, LeadKey before, LeadKey after or None), so that what is counted per lead
+# elsewhere (calls.tally: each call by its lead's assignee, source and pipeline) moves with them.
+regrouped = Signal()
 
 
 @dataclass(frozen=True)
@@ -97,67 +100,19 @@ def leads_added(keys: Iterable[LeadKey]) -> None:
     _add(deltas)
 
 
-_batches = threading.local()
+DIMENSIONS = ("assignee", "stage_id", "source", "priority", "day")
+MEASURES = ("leads", "value")
 
 
-@contextlib.contextmanager
 def batch():
-    """Inside one transaction that saves many leads (a bulk import under an Idempotency-Key):
-    their count changes are added up and written once, in one sorted statement, on the way
-    out. Several statements in one transaction could lock shared cells (a day's total) in
-    another order than a concurrent transaction's, and deadlock. Outside a transaction it does
-    nothing: each save's own transaction writes its own counts."""
-    if not connection.in_atomic_block or getattr(_batches, "deltas", None) is not None:
-        yield
-        return
-    _batches.deltas = defaultdict(lambda: [0, Decimal(0)])
-    try:
-        yield
-        deltas = _batches.deltas
-    finally:
-        _batches.deltas = None
-    _write(deltas)
+    """core.tally.batch: a bulk import's count changes written once, in one sorted statement."""
+    return counts.batch()
 
 
 def _add(deltas: dict[tuple, list]) -> None:
-    pending = getattr(_batches, "deltas", None)
-    if pending is not None and connection.in_atomic_block:
-        for cell, (count, value) in deltas.items():
-            pending[cell][0] += count
-            pending[cell][1] += value
-        return
-    _write(deltas)
-
-
-def _write(deltas: dict[tuple, list]) -> None:
     from .models import LeadTally
 
-    changed = {cell: delta for cell, delta in deltas.items() if delta != [0, 0]}
-    if not changed:
-        return
-    shard = random.randrange(SHARDS)  # noqa: S311 (spreading writes, not a secret)
-    table = LeadTally._meta.db_table
-    prepare_day = connection.ops.adapt_datefield_value
-    prepare_uuid = LeadTally._meta.get_field("stage_id").get_db_prep_value
-    prepare_value = connection.ops.adapt_decimalfield_value
-    rows, params = [], []
-    # In one order, so that two transactions lock shared cells in the same order.
-    for (assignee, stage_id, source, priority, day), (count, value) in sorted(
-        changed.items(), key=lambda item: (item[0][0], str(item[0][1]), *item[0][2:])
-    ):
-        rows.append("(%s, %s, %s, %s, %s, %s, %s, %s)")
-        params += [
-            assignee, prepare_uuid(stage_id, connection), source, priority, prepare_day(day),
-            shard, count, prepare_value(value, 16, 2),
-        ]  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (assignee, stage_id, source, priority, day, shard, leads, value) "
-            f"VALUES {', '.join(rows)} ON CONFLICT (assignee, stage_id, source, priority, day, "
-            f"shard) DO UPDATE SET leads = {table}.leads + excluded.leads, "
-            f"value = {table}.value + excluded.value",
-            params,
-        )
+    counts.add(LeadTally, DIMENSIONS, MEASURES, deltas)
 
 
 def rebuild(lead_model=None, tally_model=None) -> int:
@@ -226,14 +181,18 @@ def unassigned(leads) -> None:
     """These leads' assignee is being deleted (the database sets it to nobody, with no save):
     move their counts to nobody first."""
     deltas: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
+    moves = []
     for lead in leads:
         before = lead.tally_key()
         after = dataclasses.replace(before, assignee=NOBODY)
+        moves.append((lead.pk, before, after))
         for key, sign in ((before, -1), (after, 1)):
             for cell in cells(key):
                 deltas[cell][0] += sign
                 deltas[cell][1] += sign * key.value
     _add(deltas)
+    if moves:
+        regrouped.send(sender=None, moves=moves)
 
 
 # --- Reading ------------------------------------------------------------------------------------
@@ -258,7 +217,7 @@ def total(user, filters) -> int:
 
     from .models import LeadTally
 
-    conditions, params = _common_conditions(user, filters)
+    conditions, params = common_conditions(user, filters)
     conditions.append("t.priority = %s")
     params.append(filters.get("priority") or ANY_TEXT)
     conditions.append("t.source = %s")
@@ -300,7 +259,7 @@ def per_status(user, filters, *, by_source: bool = False) -> list[tuple]:
 
     from .models import LeadTally
 
-    conditions, params = _common_conditions(user, filters)
+    conditions, params = common_conditions(user, filters)
     conditions.append("t.priority = %s")
     params.append(ANY_TEXT)
     if filters.get("source"):
@@ -337,7 +296,7 @@ def per_day(user, filters) -> dict[dt.date, int]:
 
     from .models import LeadTally
 
-    conditions, params = _common_conditions(user, filters)
+    conditions, params = common_conditions(user, filters)
     conditions.append("t.priority = %s")
     params.append(ANY_TEXT)
     conditions.append("t.source = %s")
@@ -356,16 +315,17 @@ def per_day(user, filters) -> dict[dt.date, int]:
             f"WHERE {' AND '.join(conditions)} GROUP BY t.day",
             params,
         )
-        return {_day(day): int(leads) for day, leads in cursor.fetchall() if leads}
+        return {as_day(day): int(leads) for day, leads in cursor.fetchall() if leads}
 
 
-def _day(value) -> dt.date:
+def as_day(value) -> dt.date:
     """SQLite hands a day back as text, PostgreSQL as a date."""
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-def _common_conditions(user, filters) -> tuple[list[str], list]:
-    """Row-level security, the assignee filter and the window, on the tally aliased `t`."""
+def common_conditions(user, filters) -> tuple[list[str], list]:
+    """Row-level security (what the user's leads are: their assignee), the assignee filter and
+    the window, on a tally aliased `t` with `assignee` and `day` (calls.tally's too)."""
     from accounts.models import User
 
     conditions, params = [], []

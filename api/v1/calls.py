@@ -9,6 +9,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
+from calls import tally as call_tally
 from calls.listing import CallLogFilter
 from calls.models import CallLog
 from calls.representation import API_FIELDS, call_to_api
@@ -196,6 +197,14 @@ class CallLogViewSet(mixins.ListModelMixin, RetrieveMixin, DestroyMixin, APIView
     serializer_class = CallLogSerializer
     filterset_class = CallLogFilter
     cursor_paging = True  # `cursor` pages by keyset (api.pagination)
+
+    def list_total(self, queryset) -> int:
+        """The list's total: a sum of the call counts (calls.tally) when every filter given is
+        one of their dimensions, else a count of the matching calls (`lead_id`: its index)."""
+        filters = CallLogFilter.validated(self.request.query_params)
+        if call_tally.counts_filters(filters):
+            return call_tally.total(self.request.user, filters)
+        return queryset.count()
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

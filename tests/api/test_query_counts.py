@@ -56,8 +56,9 @@ def test_writes_to_one_lead(api, busy_lead, django_assert_max_num_queries):
         200,
     )
     # A PUT also reads the pipeline's stages (the lead goes back to its New stage), and moves
-    # the lead's count (its source goes back to API: leads.tally).
-    count(django_assert_max_num_queries, 10, lambda: api.put(
+    # the lead's count (its source goes back to API: leads.tally) and its calls' counts (read
+    # grouped, then moved in one statement: calls.tally).
+    count(django_assert_max_num_queries, 12, lambda: api.put(
         url, {"name": "Busy", "phone": busy_lead.phone}, format="json"), 200)  # fmt: skip
     count(
         django_assert_max_num_queries, 8, lambda: api.post_json(f"{url}/tags", {"tags": ["x"]}), 200
@@ -66,21 +67,25 @@ def test_writes_to_one_lead(api, busy_lead, django_assert_max_num_queries):
 
 
 def test_call_writes(api, busy_lead, django_assert_max_num_queries):
-    # Each change also asks which webhook subscriptions listen (webhooks.outbox.fan_out).
+    # Each change also asks which webhook subscriptions listen (webhooks.outbox.fan_out), and
+    # counts the call (calls.tally).
     body = {"call_type": "Inbound", "duration_seconds": 0, "external_id": "c-1"}
     by_lead = {**body, "lead_id": str(busy_lead.pk)}
     count(
-        django_assert_max_num_queries, 9, lambda: api.post_json("/api/v1/call-logs", by_lead), 201
+        django_assert_max_num_queries, 10, lambda: api.post_json("/api/v1/call-logs", by_lead), 201
     )
+    # (a report of an existing call locks its lead, then the call)
     count(django_assert_max_num_queries, 9, lambda: api.post_json(
         "/api/v1/call-logs", {**by_lead, "duration_seconds": 30}), 200)  # fmt: skip
     by_phone = {**body, "external_id": "c-2", "phone": unique_phone()}  # a new lead too
-    # (two changes: the lead and the call; the lead's stage is read and held, the lead counted)
+    # (two changes: the lead and the call; the lead's stage is read and held, the lead counted,
+    # the call counted)
     count(
-        django_assert_max_num_queries, 16, lambda: api.post_json("/api/v1/call-logs", by_phone), 201
+        django_assert_max_num_queries, 17, lambda: api.post_json("/api/v1/call-logs", by_phone), 201
     )
     call = make_call(busy_lead)
-    count(django_assert_max_num_queries, 9, lambda: api.patch(
+    # (an edit locks the call's lead, then the call: what the call is counted by stays put)
+    count(django_assert_max_num_queries, 10, lambda: api.patch(
         f"/api/v1/call-logs/{call.pk}", {"notes": "x"}, format="json"), 200)  # fmt: skip
 
 
