@@ -51,6 +51,11 @@ BULK_SECONDS = 10  # at least, per round: a 100-lead request takes ~0.5 s of a w
 # The text search the q probe sends: the start of the first name Priya (one in 60 leads; their
 # emails start with it too), as someone typing a name would.
 SEARCH_QUERY = "priy"
+# The deep-page probes (issue #13): every lead since before the seed, newest first, at this
+# offset (the last page of 100,000 leads; a tenth of the way into 1,000,000), and the same
+# rows by keyset (`cursor`, the next_cursor of the page before).
+DEEP_OFFSET = 99_950
+ANALYTICS = ("summary", "sources")
 
 
 @dataclass
@@ -286,6 +291,8 @@ def count_queries(
             {"name": name, "phone": phone, "notes": f"SQL count {i}"} for i in range(2)
         ]},
         "calls": {"method": "GET", "path": "/api/v1/call-logs"},
+        "summary": {"method": "GET", "path": "/api/v1/analytics/summary"},
+        "sources": {"method": "GET", "path": "/api/v1/analytics/sources"},
         "log_call": {"method": "POST", "path": "/api/v1/call-logs", "bodies": [
             {"lead_id": lead_id, "call_type": "Inbound", "duration_seconds": 42}
         ] * 2},
@@ -358,6 +365,31 @@ def check_lookups(app: Server, key: str, files: dict) -> tuple[int | None, list[
     if total is None:
         notes.append(f"`GET /api/v1/leads?q={SEARCH_QUERY}` answered {found.status_code}.")
     return total, notes
+
+
+def deep_pages(app: Server, key: str) -> tuple[dict[str, str], list[str]]:
+    """The deep-page probes' paths: every lead since before the seed at offset DEEP_OFFSET,
+    and the same rows by cursor (the next_cursor of the page that ends where they start)."""
+    since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=seed.SEED_DAYS + 2)).date().isoformat()
+    base = f"/api/v1/leads?from_date={since}"
+    found = requests.get(
+        f"{app.base_url}{base}&offset={DEEP_OFFSET - 50}&limit=50",
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=120,
+    )
+    cursor = found.json()["pagination"].get("next_cursor") if found.ok else None
+    paths = {"offset": f"{base}&offset={DEEP_OFFSET}"}
+    if cursor is None:
+        return paths, [f"`GET {base}&offset={DEEP_OFFSET - 50}` gave no next_cursor "
+                       f"({found.status_code}): no deep page by cursor."]  # fmt: skip
+    paths["cursor"] = f"{base}&cursor={cursor}"
+    for name, path in paths.items():
+        page = requests.get(
+            f"{app.base_url}{path}", headers={"Authorization": f"Bearer {key}"}, timeout=120
+        )
+        if not page.ok or not page.json()["data"]:
+            return {}, [f"The deep page by {name} answered {page.status_code} with no rows."]
+    return paths, []
 
 
 def check_raw_baseline(app: Server, raw: Server, key: str, app_sql: list[str]) -> list[str]:
@@ -661,7 +693,9 @@ def profile_scenario(runner: Runner, scenario: Scenario) -> profiling.Profile:
     return profiling.summarize(wall_raw, cpu_raw)
 
 
-def build_scenarios(files: dict, small_files: dict, heavy: str, processes: int) -> list[Scenario]:
+def build_scenarios(
+    files: dict, small_files: dict, heavy: str, processes: int, deep: dict[str, str]
+) -> list[Scenario]:
     lookups = str(files["lookups"])
     phone_request = "GET /api/v1/leads?phone=0XXXXX%20XXXXX (1,000 leads in turn, 0 + national)"
     return [
@@ -710,6 +744,20 @@ def build_scenarios(files: dict, small_files: dict, heavy: str, processes: int) 
                  "/api/v1/leads", 200, server="raw", auth="none", connections=1),
         Scenario("list_probe", "list leads, 1 connection", "GET /api/v1/leads", "/api/v1/leads",
                  200, connections=1),
+        # Issue #13: what must stay flat from 100k to 1M leads, one request at a time.
+        Scenario("list_filtered_probe", "list leads filtered, 1 connection",
+                 "GET /api/v1/leads?status=New&source=IVR",
+                 "/api/v1/leads?status=New&source=IVR", 200, connections=1),
+        Scenario("calls_probe", "list call logs, 1 connection", "GET /api/v1/call-logs",
+                 "/api/v1/call-logs", 200, connections=1),
+        *(Scenario(f"{name}_probe", f"analytics {name}, 1 connection",
+                   f"GET /api/v1/analytics/{name}", f"/api/v1/analytics/{name}", 200,
+                   connections=1) for name in ANALYTICS),
+        *(Scenario(f"deep_{how}_probe", f"deep page by {how}, 1 connection",
+                   "GET /api/v1/leads?from_date=(before the seed)&"
+                   + (f"offset={DEEP_OFFSET:,}" if how == "offset"
+                      else f"cursor=(next_cursor at offset {DEEP_OFFSET:,})"),
+                   path, 200, connections=1) for how, path in deep.items()),
         Scenario("lookup_phone_probe", "look a lead up by phone, 1 connection", phone_request,
                  "/api/v1/leads", 200, script="lookup_lead.lua", script_args=("phone", lookups),
                  connections=1),
@@ -767,6 +815,10 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--reseed", action="store_true", help="reseed even if counts match")
     parser.add_argument("--db", default="crm_bench", help="main database name")
+    parser.add_argument(
+        "--out", default="latest",
+        help="report name: results/NAME.md and NAME.json (the 1M run: --out 1m)",
+    )  # fmt: skip
     parser.add_argument(
         "--webhook-messages", type=int,
         help="messages the webhook delivery scenario queues (2,000; --quick 300)",
@@ -846,6 +898,8 @@ def main() -> None:
         notes += check_raw_baseline(servers["app"], servers["raw"], key, queries["list"])
         search_matches, lookup_notes = check_lookups(servers["app"], key, files)
         notes += lookup_notes
+        deep, deep_notes = deep_pages(servers["app"], key)
+        notes += deep_notes
         notes += check_pipelines(servers["app"], key, args.db)
         # The SQL count wrote leads (create, bulk) and events: round 1 starts without them.
         for dbname, info in data.items():
@@ -872,7 +926,7 @@ def main() -> None:
         for auth, session in sessions.items():
             headers[auth] = {"Cookie": f"sessionid={session}"} if session else None
         missing = ui_availability(servers["app"].base_url, sessions, args.db, heavy)
-        scenarios = build_scenarios(files, small_files, heavy, config.processes)
+        scenarios = build_scenarios(files, small_files, heavy, config.processes, deep)
         for scenario in scenarios:
             outcomes[scenario.key] = Outcome(scenario)
             if scenario.key.startswith("ui_") and (why := missing.get(scenario.key[3:])):
@@ -926,7 +980,7 @@ def main() -> None:
     written = (
         (RESULTS / "quick.md.raw", RESULTS / "quick.json.raw")
         if args.quick
-        else (RESULTS / "latest.md", RESULTS / "latest.json")
+        else (RESULTS / f"{args.out}.md", RESULTS / f"{args.out}.json")
     )
     written[0].write_text(text)
     written[1].write_text(json.dumps(report.as_json(context), indent=2) + "\n")
