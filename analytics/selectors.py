@@ -4,18 +4,14 @@ number of leads, and by construction the same total as the leads list with the s
 and filters. Calls (called in the window, on leads matching the filters that the user may see)
 come from the call counts (calls.tally) the same way."""
 
-import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count
-
+from accounts.models import User
 from calls import tally as call_tally
 from calls.rules import CallOutcome
-from core.dates import ist_midnight
 from leads import tally
-from leads.models import Lead
 from pipelines.rules import LeadStatus
 
 MISSED = (CallOutcome.MISSED, CallOutcome.NO_ANSWER)
@@ -50,7 +46,7 @@ def summary(user, filters) -> dict[str, Any]:
 def sources(user, filters) -> list[dict[str, Any]]:
     """Per source: leads, won, conversion rate and won value; most leads first, then by name."""
     rows: dict[str, dict] = defaultdict(lambda: {"leads": 0, "won": 0, "won_value": Decimal(0)})
-    for source, status, leads, value in tally.per_status(user, filters, by_source=True):
+    for source, status, leads, value in tally.per_status(user, filters, by="source"):
         row = rows[source]
         row["leads"] += leads
         if status == LeadStatus.WON:
@@ -77,17 +73,36 @@ def _calls(user, filters) -> tuple[int, int]:
     return sum(per_outcome.values()), sum(per_outcome.get(outcome, 0) for outcome in MISSED)
 
 
-def _matching_leads(user, filters):
-    """Leads matching `assigned_to`, `source` and `pipeline_id` that `user` may see (any
-    creation day)."""
-    leads = Lead.objects.visible_to(user)
-    if filters.get("assigned_to"):
-        leads = leads.filter(assigned_to__email=filters["assigned_to"])
-    if filters.get("source"):
-        leads = leads.filter(source=filters["source"])
-    if filters.get("pipeline_id"):
-        leads = leads.filter(stage__pipeline_id=filters["pipeline_id"])
-    return leads
+def reps(user, filters) -> list[dict[str, Any]]:
+    """Per assignee of the leads created in the window (and matching the filters) that `user`
+    may see: leads, won, lost, win rate (won / (won + lost); None when neither) and won value;
+    `rep` is the assignee's email, None for unassigned leads. Most won value first, then by
+    email; unassigned leads last. From the lead counts, like the rest."""
+    rows: dict[int, dict] = defaultdict(
+        lambda: {"leads": 0, "won": 0, "lost": 0, "won_value": Decimal(0)}
+    )
+    for assignee, status, leads, value in tally.per_status(user, filters, by="assignee"):
+        row = rows[assignee]
+        row["leads"] += leads
+        if status == LeadStatus.WON:
+            row["won"] += leads
+            row["won_value"] += value
+        elif status == LeadStatus.LOST:
+            row["lost"] += leads
+    emails = dict(User.objects.filter(pk__in=list(rows)).values_list("pk", "email"))
+    found = [
+        {
+            "rep": emails.get(assignee),
+            "leads": row["leads"],
+            "won": row["won"],
+            "lost": row["lost"],
+            "win_rate": _ratio(row["won"], row["won"] + row["lost"]),
+            "won_value": float(row["won_value"]),
+        }
+        for assignee, row in rows.items()
+        if row["leads"]
+    ]
+    return sorted(found, key=lambda row: (row["rep"] is None, -row["won_value"], row["rep"] or ""))
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -101,8 +116,7 @@ def funnel(user, filters, pipeline) -> dict[str, Any]:
     status is Lost are not steps: they come last, `reached` = the leads that ended there."""
     stages = list(pipeline.stages.all().order_by("position", "id"))  # archived ones too
     active = [stage for stage in stages if stage.archived_at is None]
-    leads = _window_leads(user, filters).filter(stage__pipeline=pipeline)
-    pairs = leads.values_list("stage_id", "furthest_stage_id").annotate(n=Count("*")).order_by()
+    pairs = tally.funnel_pairs(user, filters, pipeline.pk)
     position = {stage.pk: stage.position for stage in stages}
     lost = {stage.pk for stage in stages if stage.status == LeadStatus.LOST}
     current: dict = defaultdict(int)
@@ -137,11 +151,3 @@ def _funnel_row(stage, current: int, reached: int, previous: int | None) -> dict
         "reached": reached,
         "conversion_from_previous": _ratio(reached, previous) if previous is not None else None,
     }
-
-
-def _window_leads(user, filters):
-    """_matching_leads created in the window."""
-    return _matching_leads(user, filters).filter(
-        created_at__gte=ist_midnight(filters["from_date"]),
-        created_at__lt=ist_midnight(filters["to_date"] + dt.timedelta(days=1)),
-    )

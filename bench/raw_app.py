@@ -29,7 +29,8 @@ LIMIT = 50
 ANY_STAGE = "00000000000000000000000000000000"
 COUNT_SQL = (
     "SELECT COALESCE(SUM(t.leads), 0) FROM leads_leadtally t WHERE t.assignee = %s AND "
-    "t.day >= %s AND t.day <= %s AND t.priority = %s AND t.source = %s AND t.stage_id = %s"
+    "t.day >= %s AND t.day <= %s AND t.furthest_stage_id = %s AND t.priority = %s AND "
+    "t.source = %s AND t.stage_id = %s"
 )
 PAGE_SQL = (
     'SELECT "l"."id", "l"."name", "l"."email", "l"."phone", "l"."company", "l"."city", '
@@ -75,7 +76,7 @@ def list_leads() -> bytes:
     bounds = window()
     days = (bounds[0].date(), bounds[1].date() - dt.timedelta(days=1))
     with _conn().cursor() as cur:
-        total = cur.execute(COUNT_SQL, [-1, *days, "", "", ANY_STAGE]).fetchone()[0]
+        total = cur.execute(COUNT_SQL, [-1, *days, ANY_STAGE, "", "", ANY_STAGE]).fetchone()[0]
         rows = cur.execute(PAGE_SQL, bounds).fetchall()
     more = len(rows) > LIMIT
     rows = rows[:LIMIT]

@@ -15,8 +15,9 @@ one database per process, so the SELECT list and the converters are worked out o
 import functools
 from collections.abc import Iterable, Sequence
 
+import orjson
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Model
+from django.db.models import JSONField, Model
 
 
 class Columns:
@@ -76,6 +77,20 @@ class Columns:
         found = []
         for index, col in enumerate(self._cols):
             functions = db.ops.get_db_converters(col) + col.get_db_converters(db)
+            field = col.target
+            if isinstance(field, JSONField) and field.decoder is None and db.vendor == "postgresql":
+                # The same decoding as JSONField.from_db_value (text from jsonb), by orjson:
+                # a list decodes every row's tags, and the standard library takes 3× longer.
+                functions = [_json_from_db]
             if functions:
                 found.append((index, col, functions))
         return found
+
+
+def _json_from_db(value, expression, connection):
+    if value is None:
+        return None
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:  # (e.g. an integer past 64 bits): as Django would
+        return JSONField().from_db_value(value, expression, connection)

@@ -22,6 +22,8 @@ def _user_deleted(sender, instance, **kwargs) -> None:
     # The user row first: no lead can be assigned to them meanwhile (its foreign key waits);
     # then their leads, so that none is reassigned between this count and the deletion.
     list(type(instance).objects.select_for_update().filter(pk=instance.pk).values_list("pk"))
-    fields = ("created_at", "assigned_to", "stage", "source", "priority", "deal_value")
+    fields = (
+        "created_at", "assigned_to", "stage", "source", "priority", "deal_value", "furthest_stage",
+    )  # fmt: skip
     leads = Lead.objects.filter(assigned_to=instance).select_for_update().order_by("pk")
     tally.unassigned(leads.only(*fields))

@@ -182,7 +182,10 @@ class Lead(models.Model):
 
 
 # The fields leads.tally counts a lead by, in tally.key_of's order.
-TALLY_FIELDS = ("created_at", "assigned_to_id", "stage_id", "source", "priority", "deal_value")
+TALLY_FIELDS = (
+    "created_at", "assigned_to_id", "stage_id", "source", "priority", "deal_value",
+    "furthest_stage_id",
+)  # fmt: skip
 
 
 class LeadTally(models.Model):
@@ -193,6 +196,8 @@ class LeadTally(models.Model):
     stage_id = models.UUIDField()  # 00000000-… any
     source = models.CharField(max_length=MAX_LENGTHS["source"])  # "" any
     priority = models.CharField(max_length=8)  # "" any
+    # The funnel's cells: the furthest stage reached (…0001 none); the totals' cells: …0000.
+    furthest_stage_id = models.UUIDField(default=tally.ANY_STAGE)
     day = models.DateField()
     shard = models.PositiveSmallIntegerField()
     leads = models.IntegerField(default=0)
@@ -203,7 +208,15 @@ class LeadTally(models.Model):
             # The one cell an upsert adds to; its index also serves every total (a range of
             # days for fixed dimensions).
             models.UniqueConstraint(
-                fields=["assignee", "stage_id", "source", "priority", "day", "shard"],
+                fields=[
+                    "assignee",
+                    "stage_id",
+                    "source",
+                    "priority",
+                    "furthest_stage_id",
+                    "day",
+                    "shard",
+                ],
                 name="lead_tally_cell",
             ),
         ]

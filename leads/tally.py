@@ -3,11 +3,14 @@ leads list and the analytics read a few hundred small rows instead of every lead
 
 A lead counts in the cells of its IST creation day and its four dimensions (assignee, stage,
 source, priority), and in every roll-up of them: the same cells with any of the dimensions
-replaced by ANY. That is 16 cells per lead, written in one statement; a total for any window and
-any equality filters on the dimensions (and row-level security, which is the assignee) then
-reads one cell per day (per shard): `SUM` over at most days × SHARDS rows, whatever the number
-of leads. Each change adds to one of core.tally.SHARDS copies of its cells, picked at random,
-so that simultaneous creates do not all wait on the one row of today's grand total.
+replaced by ANY. That is 16 cells per lead; a total for any window and any equality filters on
+the dimensions (and row-level security, which is the assignee) then reads one cell per day (per
+shard): `SUM` over at most days × SHARDS rows, whatever the number of leads. The funnel adds 4
+cells per lead with a fifth dimension, the furthest stage the lead reached (its stage and
+furthest stage; its assignee or ANY; its source or ANY); the 16 hold ANY there. All 20 are
+written in one statement. Each change adds to one of core.tally.SHARDS copies of its cells,
+picked at random, so that simultaneous creates do not all wait on the one row of today's grand
+total.
 
 Every save and delete of a lead counts itself (Lead.save / Lead.delete call `lead_moved`), so
 no path can forget; what bypasses them (a queryset update, COPY) must call `rebuild()`.
@@ -33,6 +36,7 @@ from core.dates import IST
 ANY_USER = -1  # any assignee (NOBODY, 0, is "unassigned")
 NOBODY = 0
 ANY_STAGE = uuid.UUID(int=0)
+NO_STAGE = uuid.UUID(int=1)  # a furthest stage that is none (a lead that went straight to Lost)
 ANY_TEXT = ""  # any source, any priority (neither may be blank)
 
 # Leads' counted dimensions changed, or they are about to be deleted: sent with `moves`, a list
@@ -51,9 +55,12 @@ class LeadKey:
     source: str
     priority: str
     value: Decimal
+    furthest: uuid.UUID = NO_STAGE  # the furthest funnel step it reached (the funnel's cells)
 
 
-def key_of(created_at, assigned_to_id, stage_id, source, priority, deal_value) -> LeadKey:
+def key_of(
+    created_at, assigned_to_id, stage_id, source, priority, deal_value, furthest_stage_id
+) -> LeadKey:
     return LeadKey(
         created_at.astimezone(IST).date(),
         assigned_to_id or NOBODY,
@@ -61,19 +68,28 @@ def key_of(created_at, assigned_to_id, stage_id, source, priority, deal_value) -
         source,
         priority,
         Decimal(str(deal_value)) if deal_value is not None else Decimal(0),
+        furthest_stage_id or NO_STAGE,
     )
 
 
 def cells(key: LeadKey) -> list[tuple]:
-    """The 16 cells a lead with this key counts in: (assignee, stage_id, source, priority, day),
-    each dimension either its value or ANY."""
+    """The 20 cells a lead with this key counts in, as (assignee, stage_id, source, priority,
+    furthest stage, day): the 16 of the totals, each of the first four dimensions either its
+    value or ANY (furthest ANY); and the funnel's 4, with its stage and furthest stage and
+    either its assignee or ANY and its source or ANY (priority ANY)."""
     choices = (
         (key.assignee, ANY_USER),
         (key.stage_id, ANY_STAGE),
         (key.source, ANY_TEXT),
         (key.priority, ANY_TEXT),
     )
-    return [(*dims, key.day) for dims in itertools.product(*choices)]
+    totals = [(*dims, ANY_STAGE, key.day) for dims in itertools.product(*choices)]
+    funnel = [
+        (assignee, key.stage_id, source, ANY_TEXT, key.furthest, key.day)
+        for assignee in (key.assignee, ANY_USER)
+        for source in (key.source, ANY_TEXT)
+    ]
+    return totals + funnel
 
 
 def lead_moved(before: LeadKey | None, after: LeadKey | None) -> None:
@@ -100,7 +116,7 @@ def leads_added(keys: Iterable[LeadKey]) -> None:
     _add(deltas)
 
 
-DIMENSIONS = ("assignee", "stage_id", "source", "priority", "day")
+DIMENSIONS = ("assignee", "stage_id", "source", "priority", "furthest_stage_id", "day")
 MEASURES = ("leads", "value")
 
 
@@ -127,7 +143,7 @@ def rebuild(lead_model=None, tally_model=None) -> int:
     tally_model.objects.all().delete()
     rows = (
         tally_model(assignee=cell[0], stage_id=cell[1], source=cell[2], priority=cell[3],
-                    day=cell[4], shard=0, leads=count, value=value)
+                    furthest_stage_id=cell[4], day=cell[5], shard=0, leads=count, value=value)
         for cell, (count, value) in cube(lead_model).items()
     )  # fmt: skip
     return len(tally_model.objects.bulk_create(rows, batch_size=5000))
@@ -138,7 +154,7 @@ def cube(lead_model) -> dict[tuple, list]:
     tests, which hold the kept cells to it)."""
     groups = (
         lead_model.objects.annotate(day=TruncDate("created_at", tzinfo=IST))
-        .values("day", "assigned_to_id", "stage_id", "source", "priority")
+        .values("day", "assigned_to_id", "stage_id", "source", "priority", "furthest_stage_id")
         .annotate(leads=Count("*"), value=Sum("deal_value"))
         .order_by()
     )
@@ -151,6 +167,7 @@ def cube(lead_model) -> dict[tuple, list]:
             group["source"],
             group["priority"],
             Decimal(0),
+            group["furthest_stage_id"] or NO_STAGE,
         )
         for cell in cells(key):
             totals[cell][0] += group["leads"]
@@ -162,17 +179,10 @@ def kept(tally_model=None) -> dict[tuple, list]:
     """{cell: [leads, value]} as the tally holds them, shards added up, empty cells left out."""
     if tally_model is None:
         from .models import LeadTally as tally_model
-    summed = (
-        tally_model.objects.values("assignee", "stage_id", "source", "priority", "day")
-        .annotate(n=Sum("leads"), v=Sum("value"))
-        .order_by()
-    )
+    summed = tally_model.objects.values(*DIMENSIONS).annotate(n=Sum("leads"), v=Sum("value"))
     return {
-        (row["assignee"], row["stage_id"], row["source"], row["priority"], row["day"]): [
-            row["n"],
-            row["v"],
-        ]
-        for row in summed
+        tuple(row[name] for name in DIMENSIONS): [row["n"], row["v"]]
+        for row in summed.order_by()
         if row["n"] or row["v"]
     }
 
@@ -217,7 +227,7 @@ def total(user, filters) -> int:
 
     from .models import LeadTally
 
-    conditions, params = common_conditions(user, filters)
+    conditions, params = _total_conditions(user, filters)
     conditions.append("t.priority = %s")
     params.append(filters.get("priority") or ANY_TEXT)
     conditions.append("t.source = %s")
@@ -250,22 +260,22 @@ def total(user, filters) -> int:
         return int(cursor.fetchone()[0])
 
 
-def per_status(user, filters, *, by_source: bool = False) -> list[tuple]:
-    """[(status, leads, value)] — or [(source, status, leads, value)] with `by_source` — of
-    the leads matching `filters` (analytics: the window, `assigned_to`, `source`,
-    `pipeline_id`) that `user` may see: one grouped SUM over at most days × stages (× sources)
-    × SHARDS cells."""
+def per_status(user, filters, *, by: str | None = None) -> list[tuple]:
+    """[(status, leads, value)] — or, `by` "source" or "assignee", [(source or assignee id,
+    status, leads, value)] — of the leads matching `filters` (analytics: the window,
+    `assigned_to`, `source`, `pipeline_id`) that `user` may see: one grouped SUM over at most
+    days × stages (× sources or assignees) × SHARDS cells."""
     from pipelines.models import Stage
 
     from .models import LeadTally
 
-    conditions, params = common_conditions(user, filters)
+    conditions, params = _total_conditions(user, filters, each_assignee=by == "assignee")
     conditions.append("t.priority = %s")
     params.append(ANY_TEXT)
     if filters.get("source"):
         conditions.append("t.source = %s")
         params.append(filters["source"])
-    elif by_source:
+    elif by == "source":
         conditions.append("t.source <> %s")
         params.append(ANY_TEXT)
     else:
@@ -274,7 +284,9 @@ def per_status(user, filters, *, by_source: bool = False) -> list[tuple]:
     if filters.get("pipeline_id"):
         conditions.append("s.pipeline_id = %s")
         params.append(_uuid(filters["pipeline_id"]))
-    group = "t.source, s.status" if by_source else "s.status"
+    group = {None: "s.status", "source": "t.source, s.status", "assignee": "t.assignee, s.status"}[
+        by
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {group}, SUM(t.leads), SUM(t.value) FROM {LeadTally._meta.db_table} t "
@@ -296,7 +308,7 @@ def per_day(user, filters) -> dict[dt.date, int]:
 
     from .models import LeadTally
 
-    conditions, params = common_conditions(user, filters)
+    conditions, params = _total_conditions(user, filters)
     conditions.append("t.priority = %s")
     params.append(ANY_TEXT)
     conditions.append("t.source = %s")
@@ -318,12 +330,69 @@ def per_day(user, filters) -> dict[dt.date, int]:
         return {as_day(day): int(leads) for day, leads in cursor.fetchall() if leads}
 
 
+def sources(user) -> list[str]:
+    """The sources of the leads `user` may see, in order: one grouped SUM over the cells of
+    every day (no window), not a DISTINCT over every lead."""
+    from .models import LeadTally
+
+    conditions, params = _total_conditions(user, {})
+    conditions += ["t.stage_id = %s", "t.priority = %s", "t.source <> %s"]
+    params += [_uuid(ANY_STAGE), ANY_TEXT, ANY_TEXT]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.source FROM {LeadTally._meta.db_table} t "
+            f"WHERE {' AND '.join(conditions)} GROUP BY t.source HAVING SUM(t.leads) > 0 "
+            "ORDER BY t.source",
+            params,
+        )
+        return [source for (source,) in cursor.fetchall()]
+
+
+def funnel_pairs(user, filters, pipeline_id) -> list[tuple]:
+    """[(stage id, furthest stage id or None, leads)] of the pipeline's leads created in the
+    window (and matching `assigned_to` and `source`) that `user` may see: one grouped SUM over
+    the funnel's cells, at most days × stages × furthest stages × SHARDS."""
+    from pipelines.models import Stage
+
+    from .models import LeadTally
+
+    conditions, params = common_conditions(user, filters)
+    conditions += ["t.priority = %s", "t.source = %s", "t.furthest_stage_id <> %s"]
+    params += [ANY_TEXT, filters.get("source") or ANY_TEXT, _uuid(ANY_STAGE)]
+    conditions.append(f"t.stage_id IN (SELECT s.id FROM {Stage._meta.db_table} s "
+                      "WHERE s.pipeline_id = %s)")  # fmt: skip
+    params.append(_uuid(pipeline_id))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.stage_id, t.furthest_stage_id, SUM(t.leads) "
+            f"FROM {LeadTally._meta.db_table} t WHERE {' AND '.join(conditions)} "
+            "GROUP BY t.stage_id, t.furthest_stage_id",
+            params,
+        )
+        rows = cursor.fetchall()
+    field = LeadTally._meta.get_field("stage_id")
+    pairs = []
+    for stage_id, furthest_id, leads in rows:
+        stage_id, furthest_id = (field.to_python(value) for value in (stage_id, furthest_id))
+        if leads:
+            pairs.append((stage_id, None if furthest_id == NO_STAGE else furthest_id, int(leads)))
+    return pairs
+
+
+def _total_conditions(user, filters, *, each_assignee=False) -> tuple[list[str], list]:
+    """common_conditions, on the totals' cells (not the funnel's)."""
+    conditions, params = common_conditions(user, filters, each_assignee=each_assignee)
+    conditions.append("t.furthest_stage_id = %s")
+    params.append(_uuid(ANY_STAGE))
+    return conditions, params
+
+
 def as_day(value) -> dt.date:
     """SQLite hands a day back as text, PostgreSQL as a date."""
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-def common_conditions(user, filters) -> tuple[list[str], list]:
+def common_conditions(user, filters, *, each_assignee=False) -> tuple[list[str], list]:
     """Row-level security (what the user's leads are: their assignee), the assignee filter and
     the window, on a tally aliased `t` with `assignee` and `day` (calls.tally's too)."""
     from accounts.models import User
@@ -335,8 +404,8 @@ def common_conditions(user, filters) -> tuple[list[str], list]:
     if filters.get("assigned_to"):
         conditions.append(f"t.assignee = (SELECT id FROM {User._meta.db_table} WHERE email = %s)")
         params.append(filters["assigned_to"])
-    elif user.is_admin:
-        conditions.append("t.assignee = %s")
+    elif user.is_admin:  # every assignee: their sum (or, `each_assignee`, each of them)
+        conditions.append("t.assignee <> %s" if each_assignee else "t.assignee = %s")
         params.append(ANY_USER)
     for name, operator in (("from_date", ">="), ("to_date", "<=")):
         if filters.get(name):

@@ -125,3 +125,18 @@ def test_an_archived_furthest_stage_is_not_forgotten(admin_api, admin_user):
     lead_move(actor=actor, lead=lead, stage_id=sales.stages.get(name="Lost").pk)
     lead.refresh_from_db()
     assert lead.furthest_stage_id == extra.pk
+
+
+def test_the_funnel_and_the_rep_report_read_the_lead_counts_not_the_leads(
+    admin_api, admin_client, journeys
+):
+    """Flat at any number of leads: both are sums of the lead counts' cells (leads.tally)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for read in (lambda: admin_api.get(FUNNEL), lambda: admin_client.get("/reports/")):
+        with CaptureQueriesContext(connection) as queries:
+            assert read().status_code == 200
+        sql = " ".join(query["sql"] for query in queries.captured_queries)
+        assert "leads_leadtally" in sql
+        assert 'FROM "leads_lead"' not in sql

@@ -223,3 +223,31 @@ def test_parallel_bulk_merges_under_idempotency_keys_neither_deadlock_nor_drift(
         statuses = [status for found in pool.map(client, range(6)) for status in found]
     assert statuses == [200] * 30
     assert_counts_match()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_counts_the_leads_that_exist(rep):
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("leads", "0010_furthest_stage")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps.get_model("leads", "Lead")
+        stages = list(Pipeline.objects.get(is_default=True).stages.all())
+        for index, stage in enumerate(stages):
+            phone = f"+9198000007{index:02d}"
+            old.objects.create(
+                name=f"L{index}", phone=phone, phone_e164=phone, status=stage.status,
+                stage_id=stage.pk, furthest_stage_id=stage.pk, assigned_to_id=rep.pk,
+                source="IVR",
+            )  # fmt: skip
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert Lead.objects.count() == len(stages)
+    assert (
+        tally.kept()
+        == {cell: total for cell, total in tally.cube(Lead).items() if total != [0, 0]}
+        != {}
+    )

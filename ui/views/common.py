@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 
 from events.models import Channel
 from events.services import Actor
+from leads import tally
 from leads.models import Lead
 
 # Suggestions for a new lead's source, besides the sources already in use.
@@ -59,12 +60,10 @@ SOURCES_CACHE_SECONDS = 300
 
 def lead_sources(user) -> list[str]:
     """The distinct sources among the leads `user` sees, for the source filter and the new-lead
-    suggestions. DISTINCT walks every lead (10-20 ms at 100,000), so the list is cached for a few
-    minutes: a brand-new source shows up in the menus a little late, never in the data."""
+    suggestions, read from the lead counts (leads.tally.sources: every day's cells, so a few
+    ms), and cached for a few minutes: a brand-new source shows up in the menus a little late,
+    never in the data."""
     scope = "all" if user.is_admin else f"user-{user.pk}"
-
-    def distinct_sources() -> list[str]:
-        leads = Lead.objects.visible_to(user).order_by("source")
-        return list(leads.values_list("source", flat=True).distinct())
-
-    return cache.get_or_set(f"ui:lead-sources:{scope}", distinct_sources, SOURCES_CACHE_SECONDS)
+    return cache.get_or_set(
+        f"ui:lead-sources:{scope}", lambda: tally.sources(user), SOURCES_CACHE_SECONDS
+    )

@@ -10,21 +10,15 @@ The page runs a fixed number of queries whatever the number of leads: the tally'
 two GROUP BYs for the funnel, one for the reps, and the filters' choices."""
 
 import csv
-import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from analytics.daily import leads_per_day
-from analytics.selectors import funnel, sources, summary
-from core.dates import ist_midnight
-from leads.models import Lead
-from pipelines.rules import LeadStatus
+from analytics.selectors import funnel, reps, sources, summary
 from pipelines.selectors import active_pipelines
 
 from ..export import neutralize
@@ -153,46 +147,8 @@ def _funnel_rows(user, filters, form: ReportFilterForm) -> dict[str, Any]:
 
 
 def rep_rows(user, filters) -> list[dict[str, Any]]:
-    """Per assignee of the leads created in the window (and matching the filters) that `user`
-    may see: leads, won, lost, win rate (won / (won + lost); None when neither) and won value.
-    Most won value first, then by email; unassigned leads last."""
-    leads = Lead.objects.visible_to(user).filter(
-        created_at__gte=ist_midnight(filters["from_date"]),
-        created_at__lt=ist_midnight(filters["to_date"] + dt.timedelta(days=1)),
-    )
-    if filters.get("assigned_to"):
-        leads = leads.filter(assigned_to__email=filters["assigned_to"])
-    if filters.get("source"):
-        leads = leads.filter(source=filters["source"])
-    if filters.get("pipeline_id"):
-        leads = leads.filter(stage__pipeline_id=filters["pipeline_id"])
-    won = Q(status=LeadStatus.WON)
-    grouped = (
-        leads.values("assigned_to__email")
-        .annotate(
-            leads=Count("pk"),
-            won=Count("pk", filter=won),
-            lost=Count("pk", filter=Q(status=LeadStatus.LOST)),
-            won_value=Sum("deal_value", filter=won),
-        )
-        .order_by()
-    )
-    rows = [
-        {
-            "rep": group["assigned_to__email"] or NOBODY,
-            "leads": group["leads"],
-            "won": group["won"],
-            "lost": group["lost"],
-            "win_rate": _ratio(group["won"], group["won"] + group["lost"]),
-            "won_value": float(group["won_value"] or Decimal(0)),
-        }
-        for group in grouped
-    ]
-    return sorted(rows, key=lambda row: (row["rep"] == NOBODY, -row["won_value"], row["rep"]))
-
-
-def _ratio(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
+    """analytics.selectors.reps, the unassigned row labelled."""
+    return [{**row, "rep": row["rep"] or NOBODY} for row in reps(user, filters)]
 
 
 def _rate(value: float | None) -> str:
