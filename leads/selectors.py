@@ -126,6 +126,16 @@ def stage_totals(leads: QuerySet, stage_ids: Iterable) -> dict[Any, StageTotal]:
     return totals
 
 
+def stage_totals_counted(stage_ids: Iterable, user=None) -> dict[Any, StageTotal]:
+    """stage_totals of every lead `user` may see (everyone's without a user), unfiltered: read
+    from the lead counts (leads.tally.per_stage), so it costs the same at any number of leads."""
+    stage_ids = list(stage_ids)
+    totals = dict.fromkeys(stage_ids, StageTotal(0, Decimal(0)))
+    for stage_id, (count, value) in tally.per_stage(stage_ids, user).items():
+        totals[stage_id] = StageTotal(count, value)
+    return totals
+
+
 def stage_cards(leads: QuerySet, stage_ids: Iterable, *, per_stage: int) -> dict[Any, list[Lead]]:
     """{stage id: its first `per_stage` of `leads`, latest arrival in the stage first}: one
     query whatever the number of stages. On PostgreSQL a UNION of one slice per stage, each

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from core.errors import NotFound
 from leads.models import Lead
 from leads.representation import lead_to_api
-from leads.selectors import stage_totals
+from leads.selectors import stage_totals_counted
 from leads.services import lead_move
 from pipelines.models import Pipeline
 from pipelines.representation import pipeline_to_api
@@ -134,6 +134,6 @@ class PipelineViewSet(APIViewSet):
         """The pipelines with their stages' totals: one GROUP BY for all of them."""
         stages = {pipeline.pk: list(pipeline.stages.all()) for pipeline in pipelines}
         stage_ids = [stage.pk for found in stages.values() for stage in found]
-        totals = stage_totals(Lead.objects.visible_to(self.request.user), stage_ids)
+        totals = stage_totals_counted(stage_ids, self.request.user)
         pairs = {stage_id: (total.count, total.deal_value) for stage_id, total in totals.items()}
         return [pipeline_to_api(pipeline, stages[pipeline.pk], pairs) for pipeline in pipelines]

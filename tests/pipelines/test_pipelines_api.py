@@ -62,6 +62,17 @@ def test_counts_and_sums_are_of_the_leads_in_each_stage_now(admin_api, sales, pa
     assert by_name["Partners"]["Demo"]["rotting_days"] == 7
 
 
+def test_counts_and_sums_read_the_lead_counts_not_the_leads(admin_api, sales):
+    """The same at any number of leads: a sum of the stages' cells (leads.tally.per_stage)."""
+    make_lead(status="New", deal_value=10)
+    with CaptureQueriesContext(connection) as queries:
+        body = admin_api.get(PIPELINES).json()
+    assert body["data"][0]["stages"][0]["lead_count"] == 1
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "leads_leadtally" in sql
+    assert 'FROM "leads_lead"' not in sql
+
+
 def test_a_reps_key_counts_only_the_reps_leads(client_for, rep, other_rep, admin_api):
     make_lead(status="Won", assigned_to=rep, deal_value=100)
     make_lead(status="Won", assigned_to=other_rep, deal_value=900)

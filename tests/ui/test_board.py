@@ -176,6 +176,19 @@ def test_a_column_shows_its_first_50_cards_and_links_to_the_rest_in_the_leads_li
 # --- Filters and the pipeline switcher ---------------------------------------------------------
 
 
+def test_unfiltered_column_totals_read_the_lead_counts_and_filtered_ones_count(rep, rep_client):
+    """Unfiltered, the same cost at any number of leads (leads.tally.per_stage); a filter the
+    counts do not hold (q) counts the matching leads."""
+    make_lead(name="Asha", status="New", deal_value=Decimal("10"), assigned_to=rep)
+    make_lead(name="Ravi", status="New", assigned_to=None)  # not the rep's
+    for query, counted in (({}, True), ({"q": "asha"}, False)):
+        with CaptureQueriesContext(connection) as queries:
+            board = columns(rep_client.get(BOARD, query))
+        assert (board["New"]["count"], board["New"]["value"]) == ("1 lead", "₹10")
+        sql = " ".join(q["sql"] for q in queries.captured_queries)
+        assert ("leads_leadtally" in sql) is counted
+
+
 def test_the_leads_list_filters_apply_to_counts_cards_and_the_link_to_the_rest(rep, rep_client):
     for n in range(51):
         make_lead(name=f"Hot {n}", priority="High", status="New", deal_value=10, assigned_to=rep)

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core.errors import NotFound, ServiceError
 from leads.models import Lead
-from leads.selectors import StageTotal, stage_cards, stage_totals
+from leads.selectors import StageTotal, stage_cards, stage_totals, stage_totals_counted
 from leads.services import lead_move
 from pipelines.models import Stage
 from pipelines.selectors import active_pipelines
@@ -60,7 +60,7 @@ def board(request):
     stages = list(pipeline.stages.all()) if pipeline else []
     stage_ids = [stage.pk for stage in stages]
     leads = form.apply(Lead.objects.visible_to(request.user))
-    totals = stage_totals(leads, stage_ids)
+    totals = _column_totals(form, leads, stage_ids, request.user)
     cards = stage_cards(leads, stage_ids, per_stage=CARDS_PER_STAGE)
 
     now, lead_url = timezone.now(), _lead_urls()
@@ -180,6 +180,14 @@ def board_move(request):
     return JsonResponse(_moved_body(request, moved, back, message, bool(change.changes)))
 
 
+def _column_totals(form: BoardFilterForm, leads, stage_ids: list, user) -> dict:
+    """Each column's count and value sum: unfiltered, from the lead counts (the same cost at
+    any number of leads); filtered, a count of the matching leads."""
+    if form.active_filters:
+        return stage_totals(leads, stage_ids)
+    return stage_totals_counted(stage_ids, user)
+
+
 def _moved_body(request, lead: Lead, back: str, message: str, changed: bool) -> dict:
     """The moved lead (its card as the board draws it) and the totals of every column of its
     pipeline under the board's filters (read from the board's address in `back`)."""
@@ -189,7 +197,7 @@ def _moved_body(request, lead: Lead, back: str, message: str, changed: bool) -> 
     query = QueryDict(back.partition("?")[2])
     form = BoardFilterForm(query, user=request.user, sources=[], pipelines=[])
     leads = form.apply(Lead.objects.visible_to(request.user))
-    totals = stage_totals(leads, [stage.pk for stage in stages])
+    totals = _column_totals(form, leads, [stage.pk for stage in stages], request.user)
     _describe_card(lead, lead.stage, timezone.now(), _lead_urls())
     card = render_to_string(
         "ui/_board_card.html",

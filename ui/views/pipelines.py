@@ -16,8 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ServiceError
-from leads.models import Lead
-from leads.selectors import stage_totals
+from leads.selectors import stage_totals_counted
 from pipelines.models import Pipeline, Stage
 from pipelines.selectors import active_pipelines
 from pipelines.services import (
@@ -60,7 +59,7 @@ def _active_stage(stage_id) -> Stage:
 
 
 def _lead_count(stage: Stage) -> int:
-    return stage_totals(Lead.objects.all(), [stage.pk])[stage.pk].count
+    return stage_totals_counted([stage.pk])[stage.pk].count
 
 
 @admin_page
@@ -72,7 +71,7 @@ def pipeline_list(request):
         )
     )
     stage_ids = [stage.pk for pipeline in pipelines for stage in pipeline.stages.all()]
-    totals = stage_totals(Lead.objects.all(), stage_ids)
+    totals = stage_totals_counted(stage_ids)
     for pipeline in pipelines:
         pipeline.rows = [(stage, totals[stage.pk].count) for stage in pipeline.stages.all()]
         # Each pipeline's own "Add a stage" form: the same field names, ids of its own.
@@ -141,7 +140,7 @@ def pipeline_archive_view(request, pipeline_id):
             messages.success(request, f"Archived the pipeline “{pipeline.name}”.")
         return redirect("pipelines:list")
     stage_ids = list(pipeline.stages.values_list("pk", flat=True))
-    lead_count = sum(total.count for total in stage_totals(Lead.objects.all(), stage_ids).values())
+    lead_count = sum(total.count for total in stage_totals_counted(stage_ids).values())
     context = {
         "pipeline": pipeline,
         "lead_count": lead_count,
