@@ -156,16 +156,8 @@ def rebuild(call_model=None, tally_model=None) -> int:
     if call_model is None:
         from .models import CallLog as call_model
         from .models import CallTally as tally_model
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        # No write may add to a cell between the delete and the count (it would count twice).
-        connection.cursor().execute(f"LOCK TABLE {tally_model._meta.db_table} IN EXCLUSIVE MODE")
-    tally_model.objects.all().delete()
-    rows = (
-        tally_model(assignee=cell[0], pipeline_id=cell[1], source=cell[2], call_type=cell[3],
-                    outcome=cell[4], day=cell[5], shard=0, calls=n)
-        for cell, n in cube(call_model).items()
-    )  # fmt: skip
-    return len(tally_model.objects.bulk_create(rows, batch_size=5000))
+    cells = lambda: {cell: [n] for cell, n in cube(call_model).items()}  # noqa: E731
+    return counts.replace_all(tally_model, DIMENSIONS, MEASURES, cells)
 
 
 def cube(call_model) -> dict[tuple, int]:

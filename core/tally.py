@@ -61,6 +61,21 @@ def batch():
         _write(model, dimensions, measures, changes)
 
 
+def replace_all(model, dimensions: tuple[str, ...], measures: tuple[str, ...], count) -> int:
+    """Replace every cell of `model` with `count()` ({cell: [value per measure]}), counted
+    after the table is locked: no write may add to a cell between the delete and the count
+    (it would count twice). Returns how many cells were written (a rebuild, a migration)."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        connection.cursor().execute(f"LOCK TABLE {model._meta.db_table} IN EXCLUSIVE MODE")
+    model.objects.all().delete()
+    rows = (
+        model(**dict(zip(dimensions, cell, strict=True)),
+              **dict(zip(measures, values, strict=True)), shard=0)
+        for cell, values in count().items()
+    )  # fmt: skip
+    return len(model.objects.bulk_create(rows, batch_size=5000))
+
+
 def _write(model, dimensions: tuple[str, ...], measures: tuple[str, ...], changes: dict) -> None:
     changed = {cell: delta for cell, delta in changes.items() if any(delta)}
     if not changed:

@@ -137,16 +137,7 @@ def rebuild(lead_model=None, tally_model=None) -> int:
     if lead_model is None:
         from .models import Lead as lead_model
         from .models import LeadTally as tally_model
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        # No write may add to a cell between the delete and the count (it would count twice).
-        connection.cursor().execute(f"LOCK TABLE {tally_model._meta.db_table} IN EXCLUSIVE MODE")
-    tally_model.objects.all().delete()
-    rows = (
-        tally_model(assignee=cell[0], stage_id=cell[1], source=cell[2], priority=cell[3],
-                    furthest_stage_id=cell[4], day=cell[5], shard=0, leads=count, value=value)
-        for cell, (count, value) in cube(lead_model).items()
-    )  # fmt: skip
-    return len(tally_model.objects.bulk_create(rows, batch_size=5000))
+    return counts.replace_all(tally_model, DIMENSIONS, MEASURES, lambda: cube(lead_model))
 
 
 def cube(lead_model) -> dict[tuple, list]:
