@@ -4,7 +4,8 @@ The collection is a walk-through that Newman can run top to bottom against a fre
 full-permission key: create a lead, merge a duplicate, list, look it up and sync it, update it,
 read the pipelines and move the lead to a stage, tag and replace it, retry a create with an
 Idempotency-Key, create in bulk, log calls (by lead and, as a dialer does, by number with its
-own call id), read and update them, delete the call and the lead; then subscribe a webhook
+own call id), find the missed call's call-back task, add, read, complete and delete a follow-up
+task, read and update the calls, delete the call and the lead; then subscribe a webhook
 receiver (a public-looking URL: a host that does not resolve yet is accepted), read, change and
 ping it, list and resend its deliveries, rotate its secret and delete it (no task worker is
 needed: the ping waits in the queue). Each request carries a test of its status code, most of
@@ -144,6 +145,34 @@ WALKTHROUGH = [
         "pm.test('the call is listed', () => pm.expect(body.data.map(c => c.id))"
         ".to.include(pm.collectionVariables.get('callLogId')));",
     ]),
+    ("tasks_list", "The missed call's call-back task", 200, [
+        "pm.test('a call-back task was made for the missed call', () => {",
+        "  const callBack = body.data.find(t => t.kind === 'call_back');",
+        "  pm.expect(callBack).to.not.eql(undefined);",
+        "  pm.expect(callBack.title).to.eql('Call back');",
+        "  pm.expect(callBack.done).to.eql(false);",
+        "});",
+    ]),
+    ("tasks_create", "Add a follow-up task", 201, [
+        "pm.collectionVariables.set('taskId', body.data.id);",
+        "pm.test('a follow-up on the lead', () => {",
+        "  pm.expect(body.data.kind).to.eql('follow_up');",
+        "  pm.expect(body.data.lead_id).to.eql(pm.collectionVariables.get('leadId'));",
+        "});",
+    ]),
+    ("tasks_retrieve", "Get the task", 200, [
+        "pm.test('the same task', () => pm.expect(body.data.id)",
+        "  .to.eql(pm.collectionVariables.get('taskId')));",
+    ]),
+    ("tasks_partial_update", "Mark the task done (PATCH)", 200, [
+        "pm.test('done, by the key's user', () => {",
+        "  pm.expect(body.data.done).to.eql(true);",
+        "  pm.expect(body.data.done_by).to.not.eql(null);",
+        "});",
+    ]),
+    ("tasks_destroy", "Delete the task", 200, [
+        "pm.test('deleted', () => pm.expect(body.data.deleted).to.eql(true));",
+    ]),
     ("call_logs_retrieve", "Get the call log", 200, []),
     ("call_logs_partial_update", "The call ended (PATCH)", 200, [
         "pm.test('the outcome follows', () => pm.expect(body.data.outcome).to.eql('Completed'));",
@@ -248,6 +277,13 @@ BODIES = {
         "duration_seconds": 184,
         "outcome": "Completed",
     },
+    "Add a follow-up task": {
+        "lead_id": "{{leadId}}",
+        "title": "Send the quotation",
+        "due_at": "2030-01-06T10:00:00+05:30",
+        "notes": "Include the annual plan.",
+    },
+    "Mark the task done (PATCH)": {"done": True},
     "Tag the lead": {"tags": ["CALLBACK", "vip"]},
     "Move the lead to a stage": {"lead_id": "{{leadId}}", "stage_id": "{{wonStageId}}"},
     "Replace the lead (PUT)": {"name": "Asha Verma", "phone": "{{leadPhone}}"},
@@ -278,6 +314,7 @@ QUERIES = {
     ],
     "Create leads in bulk": [("merge", "fill_empty")],
     "List the lead's call logs": [("lead_id", "{{leadId}}")],
+    "The missed call's call-back task": [("lead_id", "{{leadId}}"), ("status", "open")],
 }
 PATH_VARIABLES = {
     "leads": "{{leadId}}",
@@ -286,6 +323,7 @@ PATH_VARIABLES = {
     "webhooks": "{{webhookId}}",
     "pipelines": "{{pipelineId}}",
     "deliveries": "{{deliveryId}}",
+    "tasks": "{{taskId}}",
 }
 
 # Headers of particular steps (besides Accept and Content-Type).
@@ -404,6 +442,7 @@ def build_collection(base_url: str) -> dict:
             ),
             {"key": "leadId", "value": ""},
             {"key": "callLogId", "value": ""},
+            {"key": "taskId", "value": ""},
             {"key": "tagToRemove", "value": "vip"},
             *(
                 {"key": name, "value": ""}

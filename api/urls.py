@@ -15,6 +15,7 @@ from .v1.analytics import AnalyticsViewSet
 from .v1.calls import CallLogViewSet
 from .v1.leads import LeadViewSet
 from .v1.pipelines import PipelineViewSet
+from .v1.tasks import TaskViewSet
 from .v1.webhooks import WebhookViewSet
 
 
@@ -32,6 +33,7 @@ router.register("call-logs", CallLogViewSet, basename="calllog")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("pipelines", PipelineViewSet, basename="pipeline")
 router.register("analytics", AnalyticsViewSet, basename="analytics")
+router.register("tasks", TaskViewSet, basename="task")
 
 v1 = [
     path("openapi.yaml", SpectacularYAMLAPIView.as_view(), name="openapi-yaml"),

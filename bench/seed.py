@@ -44,7 +44,7 @@ from bench.seed_data import (
     STATUSES,
     TAGS,
 )
-from leads.rules import search_text, tag_keys
+from leads.rules import name_key, search_text, tag_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -327,7 +327,7 @@ def _load_rows(
             f"{sources[i]}\t{statuses[i]}\t{priorities[i]}\t{tags}\t{deal}\t"
             f"{notes}\t{phone}\t{email}\t{created_s}\t{stamp(updated, utc).isoformat()}\t"
             f"{assignee}\t{_copy_text(searched)}\t{keys}\t{stage_of[statuses[i]]}\t"
-            f"{stamp(entered, utc).isoformat()}\n"
+            f"{stamp(entered, utc).isoformat()}\t{_copy_text(name_key(f'{first} {last}'))}\n"
         )
         changes = (
             f'{{"name": [null, "{first} {last}"], "phone": [null, "{phone}"], '
@@ -342,7 +342,7 @@ def _load_rows(
         conn,
         "leads_lead (id, name, email, phone, company, city, source, status, priority, tags, "
         "deal_value, notes, phone_e164, email_key, created_at, updated_at, assigned_to_id, "
-        "search_text, tag_keys, stage_id, stage_entered_at)",
+        "search_text, tag_keys, stage_id, stage_entered_at, name_key)",
         rows,
     )
     log("copied leads")

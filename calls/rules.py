@@ -31,7 +31,10 @@ EDITABLE_FIELDS = (
 )  # fmt: skip
 EXTERNAL_ID_LENGTH = 100
 RECORDING_URL_LENGTH = 2000
-MAX_DURATION_SECONDS = 2_147_483_647  # what the column holds
+# A call lasts at most a day (inclusive): anything longer is a dialer's or a typist's mistake
+# (a timestamp sent as a duration, minutes typed as seconds) that would swamp every total.
+MAX_DURATION_SECONDS = 86_400
+DURATION_TOO_LONG = f"At most 24 hours ({MAX_DURATION_SECONDS} seconds)."
 # A call before this, or more than a day of clock skew in the future, is a typo'd year: it would
 # sort the call out of (or on top of) every list.
 EARLIEST_CALL = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -41,6 +44,24 @@ CLOCK_SKEW = dt.timedelta(days=1)
 def default_outcome(duration_seconds: int) -> CallOutcome:
     """0 seconds means nobody picked up: Missed, unless the caller said otherwise."""
     return CallOutcome.MISSED if duration_seconds == 0 else CallOutcome.COMPLETED
+
+
+def form_outcome(duration_seconds: int, call_type: str) -> CallOutcome:
+    """The call form's "Auto" outcome: a 0-second inbound call was missed, a 0-second outbound
+    call was not answered; anything longer was a conversation. (The API keeps its documented
+    default_outcome.)"""
+    if duration_seconds:
+        return CallOutcome.COMPLETED
+    return CallOutcome.MISSED if call_type == CallType.INBOUND else CallOutcome.NO_ANSWER
+
+
+# The call-back rule (tasks.services makes and closes the tasks): a missed inbound call asks for
+# a call-back; a completed outbound call is one.
+CALL_BACK_WANTED = {
+    (CallType.INBOUND, CallOutcome.MISSED),
+    (CallType.INBOUND, CallOutcome.NO_ANSWER),
+}
+CALL_BACK_DONE = {(CallType.OUTBOUND, CallOutcome.COMPLETED)}
 
 
 def format_duration(seconds: int) -> str:
@@ -72,8 +93,10 @@ def _choice(choices, *, nullable: bool = False) -> Callable[[Any], str | None]:
 def _duration(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError("Must be a whole number of seconds.")
-    if not 0 <= value <= MAX_DURATION_SECONDS:
-        raise ValueError(f"Must be between 0 and {MAX_DURATION_SECONDS}.")
+    if value < 0:
+        raise ValueError("Must not be negative.")
+    if value > MAX_DURATION_SECONDS:
+        raise ValueError(DURATION_TOO_LONG)
     return value
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Subquery
+from django.utils import timezone
 
 from core.errors import Conflict, NotFound, ServiceError
 from events.models import Verb
@@ -16,10 +17,18 @@ from leads.models import Lead
 from leads.rules import InvalidPhone, can_see
 from leads.selectors import lead_duplicates
 from leads.services import MergePolicy, lead_upsert
+from tasks.services import call_back_close, call_back_open
 
 from .models import CallLog
 from .representation import call_to_api
-from .rules import EDITABLE_FIELDS, clean_call_fields, clean_external_id, default_outcome
+from .rules import (
+    CALL_BACK_DONE,
+    CALL_BACK_WANTED,
+    EDITABLE_FIELDS,
+    clean_call_fields,
+    clean_external_id,
+    default_outcome,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +142,24 @@ def _create(actor: Actor, lead: Lead, fields: dict[str, Any], external_id: str |
     snapshot = call_to_api(call)
     changes = diff({}, {name: snapshot[name] for name in (*EDITABLE_FIELDS, "external_id")})
     _record(actor, Verb.CALL_LOG_CREATED, call, changes, snapshot)
+    _follow_up(actor, lead, call, was=None)
     return call
+
+
+def _follow_up(actor: Actor, lead: Lead, call: CallLog, was: tuple | None) -> None:
+    """The call-back rule, when a call is logged or its type or outcome changes: a missed
+    inbound call opens a call-back task, a completed outbound call closes the lead's open one.
+    (`lead` is locked: two calls of one lead take their turns.)"""
+    now = (call.call_type, call.outcome)
+    if now == was:
+        return
+    if now in CALL_BACK_WANTED:
+        call_back_open(actor=actor, lead=lead, logged_at=timezone.now(), call_id=call.pk)
+        return
+    if was in CALL_BACK_WANTED:  # the missed call was answered after all (a dialer's end)
+        call_back_close(actor=actor, lead=lead, called_at=call.called_at, call_id=call.pk)
+    if now in CALL_BACK_DONE:
+        call_back_close(actor=actor, lead=lead, called_at=call.called_at)
 
 
 def call_update(*, actor: Actor, call: CallLog, fields: dict[str, Any]) -> dict[str, list]:
@@ -147,6 +173,7 @@ def _update(actor: Actor, call: CallLog, fields: dict[str, Any]) -> dict[str, li
     """Set `fields` (clean) on a locked call: only those change. (An outcome sent as null
     becomes the default for the call's duration, as on create.)"""
     before = call_to_api(call)
+    was = (call.call_type, call.outcome)
     for name, value in fields.items():
         setattr(call, name, value)
     if call.outcome is None:
@@ -159,6 +186,7 @@ def _update(actor: Actor, call: CallLog, fields: dict[str, Any]) -> dict[str, li
     if changes:
         call.save()
         _record(actor, Verb.CALL_LOG_UPDATED, call, changes, after)
+        _follow_up(actor, call.lead, call, was)
     return changes
 
 

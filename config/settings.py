@@ -9,6 +9,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from core.env import env_bool, env_int, env_list, env_str
+from core.mailurl import SMTP_BACKEND, email_url_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,6 +45,8 @@ INSTALLED_APPS = [
     "pipelines",
     "leads",
     "calls",
+    "tasks",
+    "routing",
     "events",
     # Before django_tasks_db: its db_worker command is replaced by webhooks' own.
     "webhooks",
@@ -243,6 +246,10 @@ API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 64 * 1024, minimum=1)
 API_MAX_BULK_BODY_BYTES = env_int("API_MAX_BULK_BODY_BYTES", 1024 * 1024, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# --- Tasks ----------------------------------------------------------------------------------
+# An inbound call logged as Missed or No Answer makes a "Call back" task due this long after.
+CALLBACK_TASK_MINUTES = env_int("CALLBACK_TASK_MINUTES", 15, minimum=0)
+
 # --- The API --------------------------------------------------------------------------------
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 100, minimum=1)
 # Failed authentications allowed per client IP per minute before 429 (valid keys never count).
@@ -354,6 +361,45 @@ WEBHOOK_SWEEP_AFTER_SECONDS = env_int("WEBHOOK_SWEEP_AFTER_SECONDS", 120, minimu
 WEBHOOK_CA_BUNDLE = env_str("WEBHOOK_CA_BUNDLE")
 # Lifts the SSRF guard's address check: for receivers on an internal network, and tests.
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
+
+# --- Email (a lead routed to a rep: routing.notify) -------------------------------------------
+# EMAIL_URL names the server in one URL (core.mailurl: smtp://user:pass@host:587?tls=1,
+# smtps://…, console://); without it, the usual EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+# EMAIL_HOST_PASSWORD, EMAIL_USE_TLS and EMAIL_USE_SSL; without those, emails are printed on
+# stdout (console). The test suite always uses Django's in-memory outbox.
+if env_str("EMAIL_URL"):
+    _email = email_url_settings(env_str("EMAIL_URL"))
+elif env_str("EMAIL_HOST"):
+    _email = {
+        "EMAIL_BACKEND": SMTP_BACKEND,
+        "EMAIL_HOST": env_str("EMAIL_HOST"),
+        "EMAIL_PORT": env_int("EMAIL_PORT", 25, minimum=1),
+        "EMAIL_HOST_USER": env_str("EMAIL_HOST_USER"),
+        "EMAIL_HOST_PASSWORD": env_str("EMAIL_HOST_PASSWORD"),
+        "EMAIL_USE_TLS": env_bool("EMAIL_USE_TLS", False),
+        "EMAIL_USE_SSL": env_bool("EMAIL_USE_SSL", False),
+    }
+else:
+    _email = {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL: choose one.")
+# A mail server that does not answer holds up the request that routed a lead this long, at most
+# (the email is sent after the lead is committed, and a failure is only logged).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Lead CRM <crm@localhost>")
+# The app's public address, for links in emails (e.g. https://crm.example.com); unset: none.
+SITE_URL = env_str("SITE_URL").rstrip("/")
+if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"SITE_URL={SITE_URL!r}: an http(s) address, e.g. https://crm.example.com"
+    )
 
 # --- Logging -------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

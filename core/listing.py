@@ -31,6 +31,7 @@ WINDOW = ("from_date", "to_date")
 
 class DateWindowForm(forms.Form):
     window_lifted_by: tuple[str, ...] = ()
+    default_window = True
 
     def clean(self):
         cleaned = super().clean()
@@ -42,6 +43,14 @@ class DateWindowForm(forms.Form):
         if self.errors:
             return cleaned
         given = {name for name in self.fields if name in self.data}
+        if not self.default_window:
+            # Only the bounds given (a list of everything unless the client narrows it).
+            from_date, to_date = cleaned.get("from_date"), cleaned.get("to_date")
+            if from_date and to_date and from_date > to_date:
+                self.add_error(
+                    "from_date", f"from_date ({from_date}) is after to_date ({to_date})."
+                )
+            return cleaned
         if not given & set(WINDOW) and given & set(self.window_lifted_by):
             # A lookup (a phone, changes since…) wants every lead, not the last 30 days'.
             cleaned["from_date"] = cleaned["to_date"] = None
@@ -163,7 +172,8 @@ def _not_a_condition(queryset, name, value):
     return queryset  # applied as a whole by the FilterSet (the window, the sort)
 
 
-def _date_filter(description: str) -> django_filters.DateFilter:
+def window_filter(description: str) -> django_filters.DateFilter:
+    """A bound of the date window (applied by the FilterSet as a whole, not as a condition)."""
     return ISODateFilter(method=_not_a_condition, help_text=description)
 
 
@@ -212,13 +222,14 @@ class DateWindowFilterSet(django_filters.FilterSet):
 
     date_field = "created_at"
     window_lifted_by: tuple[str, ...] = ()
+    default_window = True  # False: no window unless from_date/to_date are given
     # sort parameter value → ORM order_by (the last column unique, so pages are stable);
     # without a sort parameter a list is newest first by its date field.
     SORTS: Mapping[str, tuple[str, ...]] = {}
     DEFAULT_SORT = ""
 
-    from_date = _date_filter("On or after this IST day (YYYY-MM-DD). Default: to_date − 30 days.")
-    to_date = _date_filter("On or before this IST day (YYYY-MM-DD), inclusive. Default: today.")
+    from_date = window_filter("On or after this IST day (YYYY-MM-DD). Default: to_date − 30 days.")
+    to_date = window_filter("On or before this IST day (YYYY-MM-DD), inclusive. Default: today.")
 
     class Meta:
         form = DateWindowForm
@@ -232,6 +243,7 @@ class DateWindowFilterSet(django_filters.FilterSet):
         if "_form_class" not in cls.__dict__:
             form_class = super().get_form_class()
             form_class.window_lifted_by = cls.window_lifted_by
+            form_class.default_window = cls.default_window
             # A form deep-copies its fields when made (~15% of a list request's CPU). These
             # are only read (they validate parameters; no filter form is rendered), so each
             # form shares its class's fields.

@@ -40,6 +40,12 @@ class Verb(models.TextChoices):
     STAGE_CREATED = "stage.created"
     STAGE_UPDATED = "stage.updated"
     STAGE_ARCHIVED = "stage.archived"
+    TASK_CREATED = "task.created"
+    TASK_UPDATED = "task.updated"
+    TASK_DELETED = "task.deleted"
+    ROUTING_RULE_CREATED = "routing_rule.created"
+    ROUTING_RULE_UPDATED = "routing_rule.updated"
+    ROUTING_RULE_DELETED = "routing_rule.deleted"
 
 
 class ImmutableEvent(Exception):

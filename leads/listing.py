@@ -125,8 +125,8 @@ class LeadFilter(DateWindowFilterSet):
         "created_at": ("created_at", "id"),
         "-updated_at": ("-updated_at", "-id"),
         "updated_at": ("updated_at", "id"),
-        "name": ("name", "id"),
-        "-name": ("-name", "-id"),
+        "name": ("name_key", "id"),  # ignoring case (leads.rules.name_key)
+        "-name": ("-name_key", "-id"),
     }
     DEFAULT_SORT = "-created_at"
 

@@ -11,6 +11,7 @@ from .rules import (
     MAX_LENGTHS,
     LeadPriority,
     LeadStatus,
+    name_key,
     normalize_email,
     normalize_phone,
     search_text,
@@ -75,6 +76,8 @@ class Lead(models.Model):
     # search_text, the tag filter tag_keys. On PostgreSQL both have a trigram index.
     search_text = models.TextField(default="", editable=False)
     tag_keys = models.TextField(default="", editable=False)
+    # What sorting by name orders by (leads.rules.name_key): the name, lowercased.
+    name_key = models.CharField(max_length=2 * MAX_LENGTHS["name"], default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -109,8 +112,9 @@ class Lead(models.Model):
             models.Index(fields=["source", "-created_at"], name="lead_source_created_idx"),
             models.Index(fields=["priority", "-created_at"], name="lead_priority_created_idx"),
             models.Index(fields=["assigned_to", "-created_at"], name="lead_assignee_created_idx"),
-            # The browser UI's leads list sorts by name (keyset pagination on name, id).
-            models.Index(fields=["name", "id"], name="lead_name_idx"),
+            # Sorting by name, ignoring case (the API's sort=name and the leads page; keyset
+            # pagination on name_key, id).
+            models.Index(fields=["name_key", "id"], name="lead_name_key_idx"),
             # Sync reads what changed since a moment, oldest or newest first.
             models.Index(fields=["-updated_at", "-id"], name="lead_updated_idx"),
             # The board: each stage's newest arrivals, and each stage's count and value sum
@@ -133,6 +137,7 @@ class Lead(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {
                 *kwargs["update_fields"], "phone_e164", "email_key", "search_text", "tag_keys",
+                "name_key",
             }  # fmt: skip
         before = None if self._state.adding else self._counted_key()
         super().save(*args, **kwargs)
@@ -179,6 +184,7 @@ class Lead(models.Model):
             phone_e164=self.phone_e164,
         )
         self.tag_keys = tag_keys(self.tags)
+        self.name_key = name_key(self.name)
 
 
 # The fields leads.tally counts a lead by, in tally.key_of's order.

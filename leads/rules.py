@@ -104,6 +104,14 @@ def search_text(*, name, email, company, phone, phone_e164) -> str:
     return SEPARATOR.join(part.casefold() for part in parts if part)
 
 
+def name_key(name: str) -> str:
+    """What names sort by: lowercased, so "alice" sorts with "Alice", before "bob", on every
+    database (SQLite compares bytes; PostgreSQL's order depends on the database's collation).
+    lower(), not casefold(): at most one more character per character ("İ"), so the key fits
+    a column of twice the name's length."""
+    return name.lower()
+
+
 def search_terms(query: str) -> list[str]:
     """What a text search looks for, each of which must be found. A query that reads as a
     phone number is one term, the number's digits (written with a country code or without);

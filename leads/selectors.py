@@ -29,6 +29,8 @@ _LEAD_COLUMNS = Columns(Lead, COLUMNS, alias="l")
 _ASSIGNEE_EMAIL = f"(SELECT u.email FROM {User._meta.db_table} u WHERE u.id = l.assigned_to_id)"
 # The stage's name and pipeline, joined in the page's query only (the COUNT reads leads alone).
 _STAGE = Stage._meta.db_table
+# Not shown, but a sort column (sort=name): the next page's cursor is made of the last row's.
+_SORT_ONLY = ("name_key",)
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,8 @@ def lead_list(
         if after is not None or offset < total:
             # One row more than the page: whether another follows (the next cursor).
             cursor.execute(
-                f"SELECT {_LEAD_COLUMNS.select}, {_ASSIGNEE_EMAIL}, s.name, s.pipeline_id "
+                f"SELECT {_LEAD_COLUMNS.select}, {_ASSIGNEE_EMAIL}, s.name, s.pipeline_id, "
+                f"l.name_key "
                 f"FROM {table} l JOIN {_STAGE} s ON s.id = l.stage_id WHERE {page_where} "
                 f"ORDER BY {LeadFilter.sql_ordering(filters, 'l')} LIMIT %s OFFSET %s",
                 [*page_params, limit + 1, offset or 0],
@@ -79,7 +82,8 @@ def lead_list(
             rows = cursor.fetchall()
 
     more = len(rows) > limit
-    return LeadPage(total=total, rows=_LEAD_COLUMNS.as_dicts(rows[:limit], extra=EXTRA), more=more)
+    rows = _LEAD_COLUMNS.as_dicts(rows[:limit], extra=(*EXTRA, *_SORT_ONLY))
+    return LeadPage(total=total, rows=rows, more=more)
 
 
 def lead_duplicates(

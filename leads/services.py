@@ -17,6 +17,7 @@ from events.models import Verb
 from events.services import Actor, diff, record_event, record_events
 from pipelines.models import Stage
 from pipelines.selectors import Placement
+from routing.services import Routing, route_new_leads, routed_leads_record
 
 from . import tally
 from .models import Lead, Note
@@ -243,6 +244,7 @@ def _create_many(actor: Actor, fields_list: list[dict[str, Any]]) -> list[Lead]:
         lead = Lead(**values)
         lead.derive()
         leads.append(lead)
+    routed = _route(leads)
     Lead.objects.bulk_create(leads)
     tally.leads_added(lead.tally_key() for lead in leads)  # (bulk_create skips save)
     snapshots = [lead_to_api(lead) for lead in leads]
@@ -250,10 +252,14 @@ def _create_many(actor: Actor, fields_list: list[dict[str, Any]]) -> list[Lead]:
         actor=actor,
         verb=Verb.LEAD_CREATED,
         subjects=leads,
-        changes=[diff({}, {name: snap[name] for name in TRACKED_FIELDS}) for snap in snapshots],
+        changes=[
+            _created_changes(snapshot, routed.get(lead.pk))
+            for lead, snapshot in zip(leads, snapshots, strict=True)
+        ],
         lead_ids=[lead.pk for lead in leads],
         snapshots=snapshots,
     )
+    _announce(routed, leads, snapshots)
     return leads
 
 
@@ -291,11 +297,40 @@ def _create(actor: Actor, fields: dict[str, Any]) -> Lead:
     if not actor.is_admin:
         values["assigned_to"] = actor.user
     lead = Lead(**values)
+    routed = _route([lead])
     lead.save(force_insert=True)
     snapshot = lead_to_api(lead)
-    changes = diff({}, {name: snapshot[name] for name in TRACKED_FIELDS})
+    changes = _created_changes(snapshot, routed.get(lead.pk))
     _record(actor, Verb.LEAD_CREATED, lead, changes, snapshot)
+    _announce(routed, [lead], [snapshot])
     return lead
+
+
+def _route(leads: list[Lead]) -> dict[Any, Routing]:
+    """New leads that arrive unassigned go to a rep by the assignment rules (routing): in the
+    create's transaction, before the insert. {lead id: how it was routed}."""
+    unassigned = [lead for lead in leads if lead.assigned_to_id is None]
+    routings = route_new_leads(sources=[lead.source for lead in unassigned])
+    routed = {}
+    for lead, routing in zip(unassigned, routings, strict=True):
+        if routing is not None:
+            lead.assigned_to = routing.user
+            routed[lead.pk] = routing
+    return routed
+
+
+def _created_changes(snapshot: dict, routing: Routing | None) -> dict[str, list]:
+    """A new lead's event: every tracked field from nothing, and the rule that assigned it."""
+    changes = diff({}, {name: snapshot[name] for name in TRACKED_FIELDS})
+    if routing is not None:
+        changes["assigned_by_rule"] = [None, routing.rule_name]
+    return changes
+
+
+def _announce(routed: dict[Any, Routing], leads: list[Lead], snapshots: list[dict]) -> None:
+    """Routed leads, once saved: logged for the rep's Today page, and emailed after commit."""
+    pairs = zip(leads, snapshots, strict=True)
+    routed_leads_record(routed=[(routed[lead.pk], s) for lead, s in pairs if lead.pk in routed])
 
 
 def _merge(actor: Actor, lead: Lead, fields: dict[str, Any]) -> None:

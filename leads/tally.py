@@ -13,14 +13,15 @@ picked at random, so that simultaneous creates do not all wait on the one row of
 total.
 
 Every save and delete of a lead counts itself (Lead.save / Lead.delete call `lead_moved`), so
-no path can forget; what bypasses them (a queryset update, COPY) must call `rebuild()`.
+no path can forget; what bypasses them (a queryset update, COPY) must call `rebuild()`, or
+count its leads itself as leads.bulk does (`leads_moved`, and `regrouped` for their calls).
 """
 
 import dataclasses
 import datetime as dt
 import itertools
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -113,6 +114,22 @@ def leads_added(keys: Iterable[LeadKey]) -> None:
         for cell in cells(key):
             deltas[cell][0] += 1
             deltas[cell][1] += key.value
+    _add(deltas)
+
+
+def leads_moved(moves: Iterable[tuple[LeadKey | None, LeadKey | None]]) -> None:
+    """lead_moved for many leads (a bulk edit or delete): (before, after) pairs, counted once
+    per distinct pair (leads changed alike share one), written in one statement."""
+    deltas: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
+    for (before, after), leads in Counter(moves).items():
+        if before == after:
+            continue
+        for key, sign in ((before, -leads), (after, leads)):
+            if key is None:
+                continue
+            for cell in cells(key):
+                deltas[cell][0] += sign
+                deltas[cell][1] += sign * key.value
     _add(deltas)
 
 

@@ -32,6 +32,10 @@ APP_PACKAGES = {
     "calls",
     "events",
     "webhooks",
+    "pipelines",
+    "analytics",
+    "tasks",
+    "routing",
     "ui",
 }
 # Never copied into the build tree: VCS, environments, caches, build output, local data.

@@ -22,12 +22,33 @@ HEADER = [header for _, header in COLUMNS]
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ROWS_PER_CHUNK = 200
+# U+2060 WORD JOINER: zero width, and a Unicode "default ignorable" character, so no font or
+# spreadsheet draws it.
+WORD_JOINER = "\u2060"
 
 
 def neutralize(value) -> str:
     """The cell's text, with a leading quote when a spreadsheet would read it as a formula."""
     text = "" if value is None else str(value)
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def neutralize_phone(value) -> str:
+    """A phone as written ("+91 98765 43210"), never read as a formula.
+
+    The apostrophe of `neutralize` is typed-input syntax: Excel hides it only when a person
+    types it, and shows it when it comes from a CSV ('+91…). A phone starting with "+" (or "-")
+    gets an invisible word joiner in front instead: the cell no longer starts with a formula
+    character, so every spreadsheet keeps it as text, and it reads exactly as written. This is
+    safe for phones alone: leads.rules only admits digits, spaces and + ( ) . - / in one, from
+    which no formula can call a function or reference a cell, so nothing is left to neutralize
+    but the look; every other column keeps the apostrophe."""
+    text = "" if value is None else str(value)
+    return f"{WORD_JOINER}{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+# How each column's cells are made safe for a spreadsheet, in the order of COLUMNS.
+_CLEANERS = [neutralize_phone if field == "phone" else neutralize for field, _ in COLUMNS]
 
 
 class _Echo:
@@ -42,7 +63,8 @@ def leads_csv(leads: Iterable[Lead]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     chunk = ["\ufeff", writer.writerow(HEADER)]
     for lead in leads:
-        chunk.append(writer.writerow([neutralize(cell) for cell in _cells(lead)]))
+        cells = zip(_CLEANERS, _cells(lead), strict=True)
+        chunk.append(writer.writerow([clean(cell) for clean, cell in cells]))
         if len(chunk) >= ROWS_PER_CHUNK:
             yield "".join(chunk)
             chunk = []

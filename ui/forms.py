@@ -13,7 +13,7 @@ from django.utils.functional import cached_property
 
 from accounts.models import User
 from calls.listing import CallLogFilter
-from calls.rules import CallOutcome, CallType
+from calls.rules import CallOutcome, CallType, form_outcome
 from core.dates import validate_day
 from core.errors import InvalidFields, ServiceError
 from leads.listing import LeadFilter
@@ -107,7 +107,15 @@ class LeadFilterForm(DateWindowMixin, ListForm):
         "q", "status", "priority", "source", "assigned_to", "from_date", "to_date", "pipeline",
         "stage",
     )  # fmt: skip
-    sort_choices = ("-created", "created", "name", "-name", "status", "-status")
+    SORT_LABELS = {
+        "-created": "Newest first",
+        "created": "Oldest first",
+        "name": "Name, A to Z",
+        "-name": "Name, Z to A",
+        "status": "Status, A to Z",
+        "-status": "Status, Z to A",
+    }
+    sort_choices = tuple(SORT_LABELS)
     default_sort = "-created"
 
     q = forms.CharField(
@@ -124,6 +132,12 @@ class LeadFilterForm(DateWindowMixin, ListForm):
     assigned_to = forms.ChoiceField(label="Assigned to", required=False)
     from_date = DayField(label="Created from")
     to_date = DayField(label="Created to")
+    # The column headers sort on a wide screen; on a phone (no headers shown) this select does.
+    # A Select over a CharField: a sort the page does not offer falls back to the default
+    # quietly, as it does from a header link, instead of showing an error.
+    sort = forms.CharField(
+        label="Sort by", required=False, widget=forms.Select(choices=SORT_LABELS.items())
+    )
     # Set by links (a board column's "all N in the leads list"), shown as a chip to clear.
     pipeline = forms.UUIDField(required=False, widget=forms.HiddenInput)
     stage = forms.UUIDField(required=False, widget=forms.HiddenInput)
@@ -282,15 +296,18 @@ class CallLogForm(forms.Form):
     service_field_names = {"duration_seconds": "duration"}
 
     call_type = forms.ChoiceField(label="Type", choices=CallType.choices, initial=CallType.OUTBOUND)
+    # No default duration or outcome: a call is never logged as missed because the rep did
+    # not touch the form.
     duration = forms.CharField(
         max_length=20,
-        initial="0",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "2:30"}),
-        help_text="Seconds, or m:ss. 0 = missed.",
+        help_text="Seconds, or m:ss (at most 24 hours).",
     )
     outcome = forms.ChoiceField(
         required=False,
-        choices=[("", "Auto: Missed if 0 s, else Completed"), *CallOutcome.choices],
+        choices=[("", "Auto (from the duration)"), *CallOutcome.choices],
+        help_text="Auto: Completed if the call lasted; at 0 s, Missed for an inbound call and "
+        "No Answer for an outbound one.",
     )
     called_at = forms.DateTimeField(
         label="When (IST)",
@@ -317,7 +334,7 @@ class CallLogForm(forms.Form):
         return {
             "call_type": data["call_type"],
             "duration_seconds": data["duration"],
-            "outcome": data["outcome"] or None,
+            "outcome": data["outcome"] or form_outcome(data["duration"], data["call_type"]),
             "notes": data["notes"].strip() or None,
             "called_at": data["called_at"],
         }

@@ -23,6 +23,10 @@ class APIKeyForm(forms.ModelForm):
         self.acting_user = acting_user
         if acting_user.is_admin:
             self.fields["user"].queryset = User.objects.filter(is_active=True).order_by("email")
+            if self.instance.pk is None:
+                # Required, so not blank to begin with: a new key is the admin's own unless
+                # they pick someone else.
+                self.initial.setdefault("user", acting_user.pk)
         else:
             # A rep's keys are theirs and get the standard rate limit: no raising their own.
             del self.fields["user"]

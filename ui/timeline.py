@@ -54,10 +54,16 @@ def _change(event: Event) -> Entry:
 def _describe(event: Event) -> tuple[str, str, str]:
     changes = event.changes
     if event.verb == Verb.LEAD_CREATED:
-        return "created", "Created", f"Lead created via {_channel(event)}."
+        message = f"Lead created via {_channel(event)}."
+        if rule := changes.get("assigned_by_rule"):  # routed to a rep (routing)
+            assignee = changes.get("assigned_to", [None, None])[1]
+            message += f" Assigned to {assignee} by the rule “{rule[1]}”."
+        return "created", "Created", message
     if event.verb == Verb.LEAD_MERGED:
         summary = _summary(changes) or "no fields changed"
         return "merged", "Merged", f"Merged a duplicate from {_channel(event)}: {summary}."
+    if event.verb in TASK_VERBS:
+        return _task_change(event)
     if event.verb == Verb.CALL_LOG_UPDATED:
         return "call_updated", "Call edited", f"Edited a call: {_summary(changes)}."
     if event.verb == Verb.CALL_LOG_DELETED:
@@ -82,6 +88,31 @@ def _describe(event: Event) -> tuple[str, str, str]:
     if list(changes) == ["assigned_to"]:
         return "assigned", "Assigned", " ".join(sentences)
     return "updated", "Updated", " ".join(sentences)
+
+
+TASK_VERBS = (Verb.TASK_CREATED, Verb.TASK_UPDATED, Verb.TASK_DELETED)
+# A task's bookkeeping, said by "done" itself.
+TASK_QUIET = ("updated_at", "done_at", "done_by", "done")
+
+
+def _task_change(event: Event) -> tuple[str, str, str]:
+    task = event.snapshot or {}
+    title = f"“{task.get('title', '')}”"
+    if event.verb == Verb.TASK_CREATED:
+        made = " after a missed call" if task.get("kind") == "call_back" else ""
+        due = _ist(task.get("due_at"))
+        whom = task.get("assigned_to") or "nobody"
+        return "task", "Task added", f"{title} for {whom}, due {due}{made}."
+    if event.verb == Verb.TASK_DELETED:
+        return "task", "Task deleted", f"{title}."
+    done = event.changes.get("done")
+    rest = {k: v for k, v in event.changes.items() if k not in TASK_QUIET}
+    edited = f" Edited: {_summary(rest)}." if rest else ""
+    if done == [False, True]:
+        return "task", "Task done", f"{title}.{edited}"
+    if done == [True, False]:
+        return "task", "Task reopened", f"{title}.{edited}"
+    return "task", "Task edited", f"{title}: {_summary(rest)}."
 
 
 def _move(stage: list | None, status: list | None, other_pipeline: bool) -> str:

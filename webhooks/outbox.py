@@ -78,12 +78,15 @@ def fan_out(sender, *, events: list[Event], actor, **kwargs) -> None:
 
 
 def _may_see(owner, event: Event, assignees: dict) -> bool:
-    """leads.rules.can_see for the lead as the event left it (for a deletion, as it was)."""
+    """leads.rules.can_see for the lead as the event left it (for a deletion, as it was); a
+    task is also seen by its assignee (tasks.rules.visible_tasks)."""
     if owner.is_admin:
         return True
     if event.subject_type == "lead":
         assignee_email = (event.snapshot or {}).get("assigned_to")
         return assignee_email is not None and assignee_email == owner.email
+    if event.subject_type == "task" and (event.snapshot or {}).get("assigned_to") == owner.email:
+        return True  # (a rep sees the tasks assigned to them, whoever's lead they are on)
     if event.lead_id is None:
         return False
     if event.lead_id not in assignees:
@@ -110,6 +113,9 @@ def _body(event: Event, event_type: str) -> str:
         data["previous_attributes"] = {
             name: values[0] for name, values in event.changes.items() if name != "updated_at"
         }
+    if event.verb == Verb.LEAD_CREATED:
+        # The assignment rule that gave the new lead to its rep (routing), else null.
+        data["assigned_by_rule"] = event.changes.get("assigned_by_rule", [None, None])[1]
     key = event.api_key
     data["actor"] = {
         "email": event.actor_email or None,

@@ -38,6 +38,9 @@ class EventType(models.TextChoices):
     CALL_LOG_CREATED = "call_log.created"
     CALL_LOG_UPDATED = "call_log.updated"
     CALL_LOG_DELETED = "call_log.deleted"
+    TASK_CREATED = "task.created"
+    TASK_UPDATED = "task.updated"
+    TASK_DELETED = "task.deleted"
 
 
 PING = "ping"
@@ -52,6 +55,9 @@ EVENT_TYPE_OF_VERB = {
     Verb.CALL_LOG_CREATED: EventType.CALL_LOG_CREATED,
     Verb.CALL_LOG_UPDATED: EventType.CALL_LOG_UPDATED,
     Verb.CALL_LOG_DELETED: EventType.CALL_LOG_DELETED,
+    Verb.TASK_CREATED: EventType.TASK_CREATED,
+    Verb.TASK_UPDATED: EventType.TASK_UPDATED,
+    Verb.TASK_DELETED: EventType.TASK_DELETED,
 }
 
 

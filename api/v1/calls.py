@@ -14,6 +14,7 @@ from calls.listing import CallLogFilter
 from calls.models import CallLog
 from calls.representation import API_FIELDS, call_to_api
 from calls.rules import (
+    DURATION_TOO_LONG,
     EXTERNAL_ID_LENGTH,
     MAX_DURATION_SECONDS,
     RECORDING_URL_LENGTH,
@@ -55,7 +56,8 @@ class CallLogSerializer(StrictJSONSerializer, serializers.ModelSerializer):
     duration_seconds = serializers.IntegerField(
         min_value=0,
         max_value=MAX_DURATION_SECONDS,
-        help_text="Call duration in seconds; 0 = missed.",
+        error_messages={"max_value": DURATION_TOO_LONG},
+        help_text="Call duration in seconds, at most 86,400 (a day); 0 = missed.",
     )
     called_at = serializers.DateTimeField(
         required=False,
@@ -84,7 +86,11 @@ class CallLogPatchSerializer(StrictJSONSerializer):
 
     outcome = serializers.ChoiceField(choices=CallOutcome.choices, required=False)
     duration_seconds = serializers.IntegerField(
-        min_value=0, max_value=MAX_DURATION_SECONDS, required=False
+        min_value=0,
+        max_value=MAX_DURATION_SECONDS,
+        error_messages={"max_value": DURATION_TOO_LONG},
+        required=False,
+        help_text="Call duration in seconds, at most 86,400 (a day).",
     )
     notes = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     called_at = serializers.DateTimeField(required=False)

@@ -26,8 +26,15 @@ OPERATIONS = {
     ("post", "/api/v1/pipelines/{id}/leads"),
     ("get", "/api/v1/analytics/summary"), ("get", "/api/v1/analytics/sources"),
     ("get", "/api/v1/analytics/funnel"),
+    ("get", "/api/v1/tasks"), ("post", "/api/v1/tasks"), ("get", "/api/v1/tasks/{id}"),
+    ("patch", "/api/v1/tasks/{id}"), ("delete", "/api/v1/tasks/{id}"),
 }  # fmt: skip
-CREATES = {("post", "/api/v1/leads"), ("post", "/api/v1/call-logs"), ("post", "/api/v1/webhooks")}
+CREATES = {
+    ("post", "/api/v1/leads"),
+    ("post", "/api/v1/call-logs"),
+    ("post", "/api/v1/webhooks"),
+    ("post", "/api/v1/tasks"),
+}
 ACCEPTS = {
     ("post", "/api/v1/webhooks/{id}/test"),
     ("post", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/resend"),
@@ -115,7 +122,9 @@ def test_docs_page_is_public_and_loads_only_its_own_assets(client):
     response = client.get("/api/docs/")
     assert response.status_code == 200
     page = response.content.decode()
-    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    # What the page loads: scripts, stylesheets, the icon (its <a> links are pages of the app).
+    assets = re.findall(r'(?:src="([^"]+)"|<link [^>]*href="([^"]+)")', page)
+    assets = [src or href for src, href in assets]
     assert assets
     for asset in assets:
         assert asset.startswith("/"), asset

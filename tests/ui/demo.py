@@ -12,6 +12,7 @@ from events.models import Channel, Event
 from events.services import Actor
 from leads.models import Lead, Note
 from leads.services import lead_add_note, lead_update, lead_upsert
+from tasks.services import task_create
 
 # name, phone, email, company, city, source, status, priority, tags, deal value, days ago
 REP_LEADS = [
@@ -103,6 +104,16 @@ def seed_demo(*, rep, other_rep) -> dict[str, Lead]:
         Event.objects.filter(lead_id=lead.pk, verb="lead.created").update(
             occurred_at=lead.created_at
         )
+
+    # Follow-ups (the missed inbound calls above made their call-backs already).
+    follow_ups = [
+        ("Ananya Reddy", "Send the revised quote", days_ago(1, 11), "With the bulk pricing."),
+        ("Priya Iyer", "Demo for the Nimbus team", today + dt.timedelta(hours=17), None),
+        ("Meera Joshi", "Follow up on the proposal", days_ago(-6, 11), None),
+    ]
+    for name, title, due, notes in follow_ups:
+        task_create(actor=actor, lead_id=leads[name].pk,
+                    fields={"title": title, "due_at": due, "notes": notes})  # fmt: skip
 
     apikey_create(actor=actor, name="IVR integration", user=rep, can_read=True, can_write=True,
                   can_delete=False, allowed_ips=["203.0.113.7/32"],

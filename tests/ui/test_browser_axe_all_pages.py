@@ -15,6 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from pipelines.models import Pipeline
+from tasks.models import Task
 
 from .demo import seed_demo
 from .helpers import DESKTOP, PHONE
@@ -148,6 +149,13 @@ def test_sales_and_settings_pages_as_a_rep(
 
     check.visit("lead detail", f"/leads/{lead.pk}/")
     expect(page.locator("#timeline-entries li").first).to_be_visible()
+    task = Task.objects.filter(lead=lead).first()
+    check.visit("task edit", f"/tasks/{task.pk}/edit/?next=/")
+    check.visit("calls", "/calls/")
+    page.locator("#log-call summary").click()
+    page.locator("#log-call").get_by_role("button", name="Log call").click()
+    expect(page.get_by_role("heading", name="Log a call")).to_be_visible()
+    check.check("log a call with errors")
     check.visit("lead with few details", f"/leads/{leads['Kavya Nair'].pk}/")
     check.visit("lead edit", f"/leads/{lead.pk}/edit/")
     page.get_by_label(re.compile(r"^Name")).fill("")

@@ -115,10 +115,15 @@ def test_log_a_call_and_see_it_on_the_timeline(page, login_as, rep):
     field(form, "Notes").fill("Rang twice, no answer")
     form.get_by_role("button", name="Log call").click()
     expect(page.locator(".message")).to_have_text("Call logged: inbound, 0s, Missed.")
-    first = page.locator("#timeline-entries li").first
-    expect(first).to_contain_text("Inbound call")
-    expect(first.locator(".badge")).to_have_text("Missed")
-    expect(first).to_contain_text("Rang twice, no answer")
+    # The missed call, and above it the call-back task it made (issue 14).
+    entries = page.locator("#timeline-entries li")
+    expect(entries.first).to_contain_text("Task added")
+    expect(entries.first).to_contain_text("“Call back”")
+    call = entries.nth(1)
+    expect(call).to_contain_text("Inbound call")
+    expect(call.locator(".badge")).to_have_text("Missed")
+    expect(call).to_contain_text("Rang twice, no answer")
+    expect(page.locator("#tasks")).to_contain_text("Call back")
     assert CallLog.objects.get(lead=lead).outcome == "Missed"
     # The note and stage quick actions, by keyboard.
     field(page, "Note").fill("Call back after 5 pm")

@@ -70,15 +70,33 @@ def test_log_a_call_then_see_it_on_the_timeline(rep_client, lead):
     assert "Wants a quote" in page
 
 
-def test_a_call_of_zero_seconds_is_missed_unless_told_otherwise(rep_client, lead):
-    rep_client.post(f"/leads/{lead.pk}/calls/", {"call_type": "Outbound", "duration": "0"})
-    rep_client.post(
-        f"/leads/{lead.pk}/calls/",
-        {"call_type": "Outbound", "duration": "0", "outcome": "Busy"},
-    )
+def test_auto_outcome_is_missed_only_for_a_zero_second_inbound_call(rep_client, lead):
+    """Issue 14: the form no longer defaults to a missed call. On "Auto", 0 s is Missed for an
+    inbound call and No Answer for an outbound one; a call that lasted is Completed; an outcome
+    the rep picks wins."""
+    for call_type, seconds, outcome in [
+        ("Inbound", "0", ""),
+        ("Outbound", "0", ""),
+        ("Outbound", "0:45", ""),
+        ("Inbound", "0", "Busy"),
+    ]:
+        rep_client.post(
+            f"/leads/{lead.pk}/calls/",
+            {"call_type": call_type, "duration": seconds, "outcome": outcome},
+        )
     assert list(CallLog.objects.order_by("created_at").values_list("outcome", flat=True)) == [
-        "Missed", "Busy",
+        "Missed", "No Answer", "Completed", "Busy",
     ]  # fmt: skip
+
+
+def test_the_call_form_has_no_default_duration_or_outcome(rep_client, lead):
+    page = rep_client.get(f"/leads/{lead.pk}/").content.decode()
+    duration_input = re.search(r'<input[^>]*name="duration"[^>]*>', page)[0]
+    assert "value=" not in duration_input
+    response = rep_client.post(f"/leads/{lead.pk}/calls/", {"call_type": "Outbound"})
+    assert response.status_code == 400
+    assert "duration" in field_errors(response)
+    assert not CallLog.objects.exists()
 
 
 def test_a_call_time_is_read_as_ist(rep_client, lead):

@@ -1,12 +1,15 @@
 """Each main page runs a fixed number of queries, however many rows it shows: no N+1.
 Two of the queries on every page are Django's own (the session and the user)."""
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
 from events.models import Channel
 from events.services import Actor
 from leads.services import lead_add_note
+from tasks.services import task_create, task_update
 from tests.factories import make_call, make_lead, make_user
 
 pytestmark = pytest.mark.django_db
@@ -27,17 +30,26 @@ def busy_rep(rep):
     for n in range(ROWS):
         make_call(leads[1 + n % 3 * 4 if n % 3 else 1], duration_seconds=n % 2 * 60,
                   outcome="Missed" if n % 2 == 0 else "Completed", called_at=now)  # fmt: skip
+    actor = Actor(user=rep, channel=Channel.WEB)
+    for n in range(ROWS):  # the rep's tasks, due from an hour ago to an hour after midnight UTC
+        due = now + dt.timedelta(minutes=n - 60)
+        task_create(actor=actor, lead_id=leads[1].pk, fields={"title": f"T{n}", "due_at": due})
     return leads
 
 
-@pytest.mark.parametrize(("who", "limit"), [("rep", 10), ("admin", 10)])
+# (Three of them for the due tasks: the list, and once it is full, how many and how many
+# overdue; three for the leads routed since the last visit: when it was, which, and this visit.)
+@pytest.mark.parametrize(("who", "limit"), [("rep", 16), ("admin", 16)])
 def test_home(rep_client, admin_client, busy_rep, django_assert_max_num_queries, who, limit):
     client = rep_client if who == "rep" else admin_client
+    client.get("/")  # (the first visit ever also records that there was one)
     with django_assert_max_num_queries(limit):
         assert client.get("/").status_code == 200
 
 
-@pytest.mark.parametrize(("who", "limit"), [("rep", 5), ("admin", 6)])
+# (Two of them for the bulk actions' stages and the saved views menu: one each, whatever the
+# number of rows.)
+@pytest.mark.parametrize(("who", "limit"), [("rep", 7), ("admin", 8)])
 def test_leads_list(rep_client, admin_client, busy_rep, django_assert_max_num_queries, who, limit):
     client = rep_client if who == "rep" else admin_client
     with django_assert_max_num_queries(limit):
@@ -47,14 +59,24 @@ def test_leads_list(rep_client, admin_client, busy_rep, django_assert_max_num_qu
 
 def test_lead_detail_with_200_calls(rep, rep_client, django_assert_max_num_queries):
     lead = make_lead(name="Busy", assigned_to=rep)
-    for _ in range(ROWS):
+    for n in range(ROWS):
         make_call(lead)
         lead_add_note(actor=Actor(user=rep, channel=Channel.WEB), lead=lead, text="note")
-    # Session, user, lead, call count, the stages it may move to, and the timeline's calls,
-    # notes and events: one query each, however many there are.
-    with django_assert_max_num_queries(8):
+        task = task_create(
+            actor=Actor(user=rep, channel=Channel.WEB),
+            lead_id=lead.pk,
+            fields={"title": "t", "due_at": timezone.now()},
+        )
+        if n % 2:
+            task_update(
+                actor=Actor(user=rep, channel=Channel.WEB), task=task, fields={"done": True}
+            )
+    # Session, user, lead, call count, the stages it may move to, its open and done tasks, and
+    # the timeline's calls, notes and events: one query each, however many there are.
+    with django_assert_max_num_queries(10):
         response = rep_client.get(f"/leads/{lead.pk}/", {"timeline": "all"})
-    assert response.content.decode().count('data-kind="') == 2 * ROWS
+    # (calls, notes, and each task's events: added, and done for half of them)
+    assert response.content.decode().count('data-kind="') == 2 * ROWS + ROWS + ROWS // 2
 
 
 @pytest.mark.parametrize(("who", "limit"), [("rep", 4), ("admin", 4)])

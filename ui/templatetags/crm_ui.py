@@ -56,3 +56,13 @@ def capped(count_and_capped: tuple[int, bool]) -> str:
     """(10000, True) → "10,000+": a count that stopped at its cap."""
     count, was_capped = count_and_capped
     return f"{count:,}{'+' if was_capped else ''}"
+
+
+@register.filter
+def whatsapp_url(phone_e164: str | None) -> str:
+    """A click-to-chat link: "+919876543210" → "https://wa.me/919876543210" ("" without a phone).
+
+    wa.me wants the international number as bare digits, no "+", spaces or dashes.
+    """
+    digits = "".join(ch for ch in (phone_e164 or "") if ch.isdigit())
+    return f"https://wa.me/{digits}" if digits else ""

@@ -8,6 +8,7 @@ from leads.models import Lead
 from ..forms import CallFilterForm
 from ..pagination import SortKey, capped_count, paginate
 from .common import page
+from .tasks import quick_call_choices
 
 NEWEST = (SortKey("called_at", descending=True), SortKey("id", descending=True))
 
@@ -27,5 +28,13 @@ def call_list(request):
     lead = None
     if lead_id := form.cleaned_data.get("lead"):
         lead = Lead.objects.visible_to(request.user).filter(pk=lead_id).first()
-    context = {"form": form, "page": result, "count": count, "capped": capped, "lead": lead}
+    context = {
+        "form": form,
+        "page": result,
+        "count": count,
+        "capped": capped,
+        "lead": lead,
+        # Log a call without opening a lead: on the lead of the filter, or by phone number.
+        "quick_call": quick_call_choices(),
+    }
     return render(request, "ui/call_list.html", context)

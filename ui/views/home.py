@@ -5,17 +5,24 @@ import datetime as dt
 from django.db.models import Count, Sum
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from calls.models import CallLog
 from core.dates import DEFAULT_WINDOW_DAYS, ist_range, ist_today
 from leads.models import Lead
-from leads.rules import LeadStatus
+from leads.rules import LeadStatus, can_see
+from routing.selectors import routed_since_last_visit
+from routing.services import today_visit_record
+from tasks.models import Task
 
 from ..pagination import capped_count
 from .common import page
+from .tasks import quick_call_choices
 
 LIST_LENGTH = 8
+ROUTED_SHOWN = 5  # newly routed leads named on Today (the count says how many in all)
+TASK_LIST_LENGTH = 20  # due tasks listed on Today (the count says how many in all)
 TOP_SOURCES = 6
 CLOSED = (LeadStatus.WON, LeadStatus.LOST)
 
@@ -33,7 +40,16 @@ def home(request):
     window_start, _ = ist_range(today - dt.timedelta(days=DEFAULT_WINDOW_DAYS), today)
     missed = calls.missed_to_return(since=window_start)
     by_status = _status_rows(leads)
+    due = _due_tasks(user, day_end)
+    # Leads routing gave the user since their last visit here (then this visit is recorded).
+    routed = routed_since_last_visit(user, leads=leads, newest=ROUTED_SHOWN)
     context = {
+        "routed": routed,
+        "routed_more": routed.count - len(routed.leads),
+        "due_tasks": due["rows"],
+        "due_count": due["count"],
+        "overdue_count": due["overdue"],
+        "quick_call": quick_call_choices(),
         "today": today,
         "new_leads": new_leads.select_related("assigned_to", "stage")[:LIST_LENGTH],
         "new_count": capped_count(new_leads),
@@ -48,7 +64,25 @@ def home(request):
         "won_value": sum(row["value"] for row in by_status if row["label"] == LeadStatus.WON),
         "lead_total": sum(row["count"] for row in by_status),
     }
-    return render(request, "ui/home.html", context)
+    response = render(request, "ui/home.html", context)
+    today_visit_record(user=user, at=routed.as_of)
+    return response
+
+
+def _due_tasks(user, day_end) -> dict:
+    """The user's open tasks due before the end of today (overdue first, by due time): the
+    first TASK_LIST_LENGTH, and how many in all."""
+    tasks = Task.objects.open().filter(assigned_to=user, due_at__lt=day_end)
+    rows = list(tasks.select_related("lead", "assigned_to")[:TASK_LIST_LENGTH])
+    for task in rows:  # (a task may be assigned to a rep on a lead they cannot see)
+        task.lead_visible = can_see(user, task.lead)
+    if len(rows) < TASK_LIST_LENGTH:
+        count = len(rows)
+        overdue = sum(task.is_overdue for task in rows)
+    else:
+        count = tasks.count()
+        overdue = tasks.filter(due_at__lt=timezone.now()).count()
+    return {"rows": rows, "count": count, "overdue": overdue}
 
 
 def _status_rows(leads) -> list[dict]:

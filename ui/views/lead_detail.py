@@ -4,6 +4,7 @@ move to another stage). Each quick action posts to its own URL and comes back to
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from calls.services import call_log
@@ -11,27 +12,40 @@ from core.errors import ServiceError
 from leads.models import Lead
 from leads.services import lead_add_note, lead_move, lead_update
 from pipelines.models import Stage
+from tasks.models import Task
+from tasks.rules import Snooze, snoozed_until
 
 from ..forms import CallLogForm, NoteForm, StatusForm, show_service_error
+from ..forms_tasks import TaskForm
 from ..templatetags.crm_ui import duration
 from ..timeline import lead_timeline
 from .common import actor_for, page, visible_lead
 
 TIMELINE_LENGTH = 100
+DONE_SHOWN = 5  # the lead's latest done tasks under its open ones
+
+
+def _tomorrow_morning():
+    return timezone.localtime(snoozed_until(Snooze.TOMORROW, timezone.now())).replace(tzinfo=None)
 
 
 @page
 def lead_detail(request, lead_id):
-    return _render(request, visible_lead(request, lead_id))
+    return render_lead(request, visible_lead(request, lead_id))
 
 
-def _render(request, lead: Lead, *, status: int = 200, **bound_forms):
+def render_lead(request, lead: Lead, *, status: int = 200, **bound_forms):
     everything = request.GET.get("timeline") == "all"
     status_form = bound_forms.get("status_form") or StatusForm(
         stages=_stages_of(lead), initial={"stage": lead.stage_id}
     )
     timeline, more = lead_timeline(lead, None if everything else TIMELINE_LENGTH)
+    tasks = Task.objects.filter(lead=lead).select_related("assigned_to", "done_by")
     context = {
+        "open_tasks": list(tasks.open()),
+        "done_tasks": list(tasks.filter(done_at__isnull=False).order_by("-done_at")[:DONE_SHOWN]),
+        "task_form": bound_forms.get("task_form")
+        or TaskForm(user=request.user, initial={"due_at": _tomorrow_morning()}),
         "lead": lead,
         "timeline": timeline,
         "timeline_truncated": more,
@@ -69,7 +83,7 @@ def lead_log_call(request, lead_id):
                 f"{call.outcome}.",
             )
             return _back_to(lead, "#timeline")
-    return _render(request, lead, status=400, call_form=form)
+    return render_lead(request, lead, status=400, call_form=form)
 
 
 @page
@@ -85,7 +99,7 @@ def lead_note(request, lead_id):
         else:
             messages.success(request, "Note added.")
             return _back_to(lead, "#timeline")
-    return _render(request, lead, status=400, note_form=form)
+    return render_lead(request, lead, status=400, note_form=form)
 
 
 @page
@@ -118,4 +132,4 @@ def lead_status(request, lead_id):
             else:
                 messages.success(request, f"Status changed to {moved.status}.")
             return _back_to(lead)
-    return _render(request, lead, status=400, status_form=form)
+    return render_lead(request, lead, status=400, status_form=form)

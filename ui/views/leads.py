@@ -14,16 +14,18 @@ from leads.services import DuplicateLead, lead_create, lead_delete, lead_merge, 
 from ..export import leads_csv
 from ..forms import LeadFilterForm, LeadForm, show_service_error
 from ..pagination import SortKey, capped_count, paginate
+from .bulk import bulk_form
 from .common import COMMON_SOURCES, actor_for, lead_sources, page, visible_lead
+from .saved_views import menu_context
 
 NEWEST = (SortKey("created_at", descending=True), SortKey("id", descending=True))
 # Every sort is served by an index: created_at and status by the API's list indexes, name by
-# lead_name_idx.
+# lead_name_key_idx (the name lowercased: "alice" sorts with "Alice", before "bob").
 LEAD_SORTS = {
     "-created": NEWEST,
     "created": (SortKey("created_at"), SortKey("id")),
-    "name": (SortKey("name"), SortKey("id")),
-    "-name": (SortKey("name", descending=True), SortKey("id", descending=True)),
+    "name": (SortKey("name_key"), SortKey("id")),
+    "-name": (SortKey("name_key", descending=True), SortKey("id", descending=True)),
     "status": (SortKey("status"), *NEWEST),
     "-status": (SortKey("status", descending=True), *NEWEST),
 }
@@ -50,6 +52,8 @@ def lead_list(request):
         "count": count,
         "capped": capped,
         "headers": _sort_headers(form.sort_value),
+        "bulk_form": bulk_form(request, form, result.items, count, capped),
+        **menu_context(request),
     }
     return render(request, "ui/lead_list.html", context)
 

@@ -17,6 +17,7 @@ from leads.rules import LeadPriority, LeadStatus
 from leads.services import lead_upsert
 from pipelines.models import Pipeline
 from pipelines.services import pipeline_create, stage_update
+from tasks.services import task_create
 
 ADMIN_EMAIL, REP_EMAIL, OTHER_REP_EMAIL = "admin@example.com", "rep@example.com", "rep2@example.com"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed on purpose: local demo data only
@@ -32,6 +33,7 @@ COMPANIES = [
 ]  # fmt: skip
 CITIES = ["Pune", "Mumbai", "Bengaluru", "Chennai", "Hyderabad", "Delhi", "Kochi", "Jaipur"]
 SOURCES = ["IVR", "Website", "Facebook Ads", "Referral", "API", "Google Ads"]
+FOLLOW_UPS = ["Send the quote", "Demo call", "Share the brochure", "Ask for a decision"]
 
 
 class Command(BaseCommand):
@@ -125,5 +127,16 @@ class Command(BaseCommand):
                     called_at=min(now, created + dt.timedelta(hours=rng.randrange(1, 72))),
                 )
                 Event.objects.filter(subject_id=str(call.pk)).update(occurred_at=call.called_at)
+            if index % 3 == 0:  # a follow-up: some overdue, some today, some later
+                task_create(
+                    actor=actor,
+                    lead_id=result.lead.pk,
+                    fields={
+                        "title": rng.choice(FOLLOW_UPS),
+                        "due_at": now + dt.timedelta(hours=rng.randrange(-48, 120)),
+                    },
+                )
         tally.rebuild()  # the leads were back-dated by SQL: count them on their days
-        self.stdout.write(self.style.SUCCESS("Created demo users, 40 leads and their calls."))
+        self.stdout.write(
+            self.style.SUCCESS("Created demo users, 40 leads, their calls and tasks.")
+        )
