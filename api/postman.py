@@ -165,7 +165,7 @@ WALKTHROUGH = [
         "  .to.eql(pm.collectionVariables.get('taskId')));",
     ]),
     ("tasks_partial_update", "Mark the task done (PATCH)", 200, [
-        "pm.test('done, by the key's user', () => {",
+        "pm.test('done, by the key user', () => {",
         "  pm.expect(body.data.done).to.eql(true);",
         "  pm.expect(body.data.done_by).to.not.eql(null);",
         "});",

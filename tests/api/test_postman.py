@@ -135,3 +135,21 @@ def test_replays_top_to_bottom_against_a_fresh_server(
     # Each run deletes its subscription at the end, and its delivery log with it.
     assert not Subscription.objects.exists()
     assert not Message.objects.exists()
+
+
+def test_every_script_is_valid_javascript(collection, tmp_path):
+    """Newman runs these scripts: a quote out of place would fail the run, not this suite."""
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    assert node, "Node.js is needed to check the collection's scripts (Newman needs it too)."
+    scripts = [("prerequest", "\n".join(collection["event"][0]["script"]["exec"]))]
+    scripts += [
+        (item["name"], "\n".join(item["event"][0]["script"]["exec"])) for item in collection["item"]
+    ]
+    for index, (name, script) in enumerate(scripts):
+        path = tmp_path / f"script{index}.js"
+        path.write_text(f"function check(pm) {{\n{script}\n}}\n")
+        done = subprocess.run([node, "--check", str(path)], capture_output=True, text=True)
+        assert done.returncode == 0, f"{name}: {done.stderr}"
