@@ -7,7 +7,10 @@
     console://                                        printed on stdout (the default)
     dummy://                                          dropped
 
-A user name or password holding `@`, `:` or `/` is percent-encoded (`%40`, `%3A`, `%2F`)."""
+A user name or password holding `@`, `:` or `/` is percent-encoded (`%40`, `%3A`, `%2F`).
+
+Not dj-email-url: it reads `smtps://` as STARTTLS (and warns it is deprecated), and takes an
+unknown scheme or a typo'd query silently, leaving the app on a backend nobody asked for."""
 
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit

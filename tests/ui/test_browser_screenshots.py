@@ -4,6 +4,7 @@ directory, so an ordinary test run never rewrites tracked files."""
 
 import datetime as dt
 import os
+import re
 import struct
 from pathlib import Path
 
@@ -13,8 +14,10 @@ from django.db.models import F
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from events.services import Actor
 from leads.models import Lead
 from pipelines.models import Stage
+from routing.services import assignment_rule_create
 
 from .demo import seed_demo
 from .helpers import DESKTOP, PHONE
@@ -51,7 +54,7 @@ def age_the_board(leads: dict[str, Lead]) -> None:
 
 @pytest.mark.parametrize(("label", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
 def test_main_pages_at_desktop_and_phone_width(
-    page, page_log, login_as, rep, other_rep, tmp_path, label, viewport
+    page, page_log, login_as, rep, other_rep, admin_user, tmp_path, label, viewport
 ):
     wanted = os.environ.get("CRM_SCREENSHOTS") == "1"
     folder = Path(settings.BASE_DIR) / "docs" / "screenshots" if wanted else tmp_path
@@ -79,4 +82,25 @@ def test_main_pages_at_desktop_and_phone_width(
         overflow = page.evaluate("document.documentElement.scrollWidth")
         assert overflow <= viewport["width"], f"{name} scrolls sideways at {label} width"
         shoot(name)
+    # An admin's pages: Settings → Routing with its rules, and a bulk assign's confirmation.
+    assignment_rule_create(
+        actor=Actor.system(),
+        fields={"name": "IVR and phone calls", "source": "IVR", "active": True},
+        reps=[rep, other_rep],
+    )
+    assignment_rule_create(
+        actor=Actor.system(), fields={"name": "Everything else", "active": True}, reps=[other_rep]
+    )
+    login_as(admin_user)
+    page.goto("/settings/routing/")
+    expect(page.get_by_role("heading", name="Lead routing", exact=True)).to_be_visible()
+    shoot("settings-routing")
+    page.goto("/leads/")
+    for name in ("Ananya Reddy", "Priya Iyer", "Meera Joshi"):
+        page.get_by_label(f"Select {name}", exact=True).check()
+    page.get_by_label(re.compile(r"^Action")).select_option(label="Assign to…")
+    page.get_by_label("Assign to", exact=True).select_option(other_rep.email)
+    page.get_by_role("button", name="Continue…").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Assign 3 leads")
+    shoot("leads-bulk-confirm")
     assert page_log.outside_requests == []
