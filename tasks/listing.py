@@ -6,14 +6,25 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from core.listing import AnyEmailFilter, Condition, DateWindowFilterSet, IdFilter, window_filter
+from core.listing import (
+    ANY,
+    AnyChoiceField,
+    AnyEmailFilter,
+    Condition,
+    DateWindowFilterSet,
+    IdFilter,
+    window_filter,
+)
 
 from .models import Task
 from .rules import TaskStatus, status_condition
 
 
 class StatusFilter(Condition, django_filters.ChoiceFilter):
-    """open (overdue included), done, or overdue (open and due in the past)."""
+    """open (overdue included), done, or overdue (open and due in the past); `all` for every
+    task, as the other lists' choices take it."""
+
+    field_class = AnyChoiceField
 
     def orm_condition(self, value) -> Q:
         return status_condition(value, timezone.now())
@@ -34,8 +45,9 @@ class TaskFilter(DateWindowFilterSet):
     )
     lead_id = IdFilter(field_name="lead_id", help_text="Only tasks on this lead (its id).")
     status = StatusFilter(
-        choices=TaskStatus.choices,
-        help_text="`open` (overdue included), `done`, or `overdue` (open and due in the past).",
+        choices=[*TaskStatus.choices, (ANY, "Any")],
+        help_text="`open` (overdue included), `done`, or `overdue` (open and due in the past); "
+        "or `all`.",
         error_messages={"invalid_choice": "Unknown status “%(value)s”; use open, done or overdue."},
     )
 

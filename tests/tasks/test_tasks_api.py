@@ -155,6 +155,7 @@ def test_filters_status_lead_assignee_and_ist_days(admin_api, lead, rep, other_r
     assert ids(from_date="2026-12-05", to_date="2026-12-05") == {elsewhere["id"]}
     assert ids(to_date="2026-12-04") & {elsewhere["id"]} == set()
     assert ids() == {overdue["id"], later["id"], done["id"], elsewhere["id"]}  # no window
+    assert ids(status="all", lead_id="all", assigned_to="all") == ids()
     assert error_of(admin_api.get(TASKS, {"status": "late"}))["field"] == "status"
     assert error_of(admin_api.get(TASKS, {"from_date": "2026-12-06", "to_date": "2026-12-05"}))
 
