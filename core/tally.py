@@ -10,6 +10,7 @@ copies of its cells, picked at random, so that simultaneous writes do not all wa
 import contextlib
 import functools
 import random
+import sqlite3
 import threading
 from collections import defaultdict
 
@@ -89,17 +90,28 @@ def _write(model, dimensions: tuple[str, ...], measures: tuple[str, ...], change
     if connection.vendor == "postgresql":
         statement, _ = _statement(model, dimensions, measures, None)
         params = [shard, orjson.dumps(rows, default=str).decode()]
-    else:
-        statement, fields = _statement(model, dimensions, measures, len(rows))
-        params = []
-        for values in rows:
-            params += [
-                field.get_db_prep_save(value, connection)
-                for field, value in zip(fields, values, strict=True)
-            ]
-            params.append(shard)
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+        return
+    # SQLite binds a limited number of parameters a statement (32,766 by default, more in
+    # some builds): a bulk edit of thousands of leads over many days changes more cells than
+    # one VALUES list can hold. The chunks go in the same sorted order.
+    width = len(dimensions) + len(measures) + 1
+    connection.ensure_connection()
+    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = limit // width
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            statement, fields = _statement(model, dimensions, measures, len(chunk))
+            params = []
+            for values in chunk:
+                params += [
+                    field.get_db_prep_save(value, connection)
+                    for field, value in zip(fields, values, strict=True)
+                ]
+                params.append(shard)
+            cursor.execute(statement, params)
 
 
 @functools.cache
