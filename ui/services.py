@@ -27,13 +27,11 @@ DEFAULTS = {"per_page": str(LeadFilterForm.default_page_size), "sort": LeadFilte
 def view_query(data: QueryDict) -> str:
     """The part of a list's query string a view keeps, in one spelling (so the list can tell
     which view it is showing): SAVED_PARAMS in order, empty ones and defaults left out."""
-    kept = [
-        (name, value.strip())
-        for name in SAVED_PARAMS
-        for value in data.getlist(name)
-        if value.strip() and value.strip() != DEFAULTS.get(name)
-    ]
-    return urlencode(kept)
+    # One value a parameter, the one the list reads (the last): every filter takes one.
+    values = [(name, (data.get(name) or "").strip()) for name in SAVED_PARAMS]
+    return urlencode(
+        [(name, value) for name, value in values if value and value != DEFAULTS.get(name)]
+    )
 
 
 def applicable_query(view: SavedView, user: User) -> tuple[str, list[str]]:
@@ -72,11 +70,16 @@ def saved_view_create(
     name = _clean_name(name)
     if shared and not owner.is_admin:
         raise Forbidden("Only admins can share a view with everyone.", "shared")
-    kept = view_query(query)
-    form = LeadFilterForm(QueryDict(kept), user=owner, sources=[])
+    form = LeadFilterForm(QueryDict(view_query(query)), user=owner, sources=[])
     if form.errors:
         field, errors = next(iter(form.errors.items()))
         raise ServiceError(f"Fix the filters first ({_label(form, field)}: {errors[0]})", "query")
+    # Only what this user's list reads (a rep's has no assignee filter).
+    kept = view_query(
+        QueryDict(urlencode([(k, v) for k, v in form.data.items() if k in form.fields]))
+    )
+    if len(kept) > SavedView._meta.get_field("query").max_length:
+        raise ServiceError("These filters are too long to save as a view.", "query")
     if SavedView.objects.filter(owner=owner).count() >= MAX_VIEWS_PER_USER:
         raise ServiceError(
             f"You have {MAX_VIEWS_PER_USER} saved views, the most one can have: delete one first.",

@@ -699,3 +699,33 @@ def test_a_confirmation_whose_leads_all_vanished_says_so(admin_client):
         "None of the chosen leads exists any more (or is visible to you)."
     ]
     assert admin_client.post(path)["Location"] == LIST  # nothing left to confirm
+
+
+@pytest.mark.django_db
+def test_a_token_that_is_not_ascii_is_a_stale_confirmation_not_a_500(admin_client, rep):
+    lead = make_lead(assigned_to=rep)
+    confirm_path(choose(admin_client, action="add_tag", leads=[lead], tag="vip"))
+    for method in (admin_client.get, admin_client.post):
+        response = method("/leads/bulk/%C3%A9t%C3%A9/")
+        assert response.status_code == 302
+        assert response["Location"] == LIST
+    assert Lead.objects.get(pk=lead.pk).tags == []
+
+
+@pytest.mark.django_db
+def test_two_confirmations_at_the_same_moment_run_once(admin_client, rep):
+    """A double click: both POSTs read the session before either saves it (here, the pending
+    action put back after the first)."""
+    lead = make_lead(assigned_to=rep)
+    path = confirm_path(choose(admin_client, action="add_tag", leads=[lead], tag="vip"))
+    pending = admin_client.session["ui:bulk-pending"]
+    admin_client.post(path)
+    session = admin_client.session
+    session["ui:bulk-pending"] = pending
+    session.save()
+    admin_client.post(path)
+    assert messages_shown(admin_client.get(LIST)) == [
+        "Added the tag “vip” to 1 lead.",
+        "This bulk action was done or replaced already: nothing changed.",
+    ]
+    assert len(updated_events([lead])) == 1

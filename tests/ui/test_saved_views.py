@@ -282,3 +282,16 @@ def test_the_pages_need_a_login(rep):
         response = Client().get(path)
         assert response.status_code == 302
         assert response["Location"].startswith("/login/")
+
+
+def test_filters_too_long_to_keep_are_refused_not_a_500(rep):
+    long_search = "€" * 200  # 200 characters typed, 1,800 once encoded
+    with pytest.raises(ServiceError) as refused:
+        create(rep, "Long", f"q={long_search}&source={'é' * 100}")
+    assert refused.value.field == "query"
+    assert not SavedView.objects.exists()
+
+
+def test_a_view_keeps_one_value_a_filter_and_only_the_users_own_filters(rep):
+    view = create(rep, "Mine", "q=" + "x" * 5000 + "&q=asha&assigned_to=" + "y" * 3000)
+    assert view.query == "q=asha"

@@ -8,6 +8,7 @@ done and how many skipped, and why."""
 import secrets
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,6 +34,7 @@ from .common import actor_for, page
 
 PENDING = "ui:bulk-pending"  # the session's one bulk action awaiting confirmation
 PREVIEW = 10  # names shown on the confirmation page
+CLAIM_SECONDS = 3600  # how long a confirmed token stays claimed (the session forgets it anyway)
 
 
 def bulk_form(request, filters: LeadFilterForm, shown: list[Lead], count: int, capped: bool):
@@ -86,12 +88,19 @@ def lead_bulk(request):
 def lead_bulk_confirm(request, token: str):
     """Step two: "Assign 37 leads to …?" (GET); confirmed (POST), done."""
     pending = request.session.get(PENDING)
-    if not pending or not secrets.compare_digest(pending["token"], token):
+    if not pending or not secrets.compare_digest(pending["token"].encode(), token.encode()):
         messages.info(request, "This bulk action was done or replaced already: nothing changed.")
         return redirect("ui:lead_list")
     back = _list_url(pending["query"])
     if request.method == "POST":
         del request.session[PENDING]  # confirmed once: a second POST does nothing
+        # (Two POSTs at the same moment, a double click, both read the session before either
+        # saves it: the first to claim the token runs it.)
+        if not cache.add(f"ui:bulk-confirmed:{token}", 1, timeout=CLAIM_SECONDS):
+            messages.info(
+                request, "This bulk action was done or replaced already: nothing changed."
+            )
+            return redirect(back)
         try:
             result = _run(actor_for(request), pending)
         except ServiceError as error:
