@@ -100,8 +100,9 @@ def saved_view_share(*, user: User, view: SavedView, shared: bool) -> SavedView:
     _own(user, view)
     if not user.is_admin:
         raise Forbidden("Only admins can share a view with everyone.", "shared")
+    if not SavedView.objects.filter(pk=view.pk).update(shared=shared):
+        raise NotFound("There is no such saved view (any more).", "view")
     view.shared = shared
-    view.save(update_fields=["shared"])
     return view
 
 
@@ -144,7 +145,11 @@ def _saved(view: SavedView) -> SavedView:
         raise Conflict(f"You already have a view named “{view.name}”.", "name")
     try:
         with transaction.atomic():
-            view.save()
+            if view.pk is None:
+                view.save()
+            elif not SavedView.objects.filter(pk=view.pk).update(name=view.name):
+                # (deleted meanwhile: a rename does not bring it back)
+                raise NotFound("There is no such saved view (any more).", "view")
     except IntegrityError:
         raise Conflict(f"You already have a view named “{view.name}”.", "name") from None
     return view

@@ -295,3 +295,13 @@ def test_filters_too_long_to_keep_are_refused_not_a_500(rep):
 def test_a_view_keeps_one_value_a_filter_and_only_the_users_own_filters(rep):
     view = create(rep, "Mine", "q=" + "x" * 5000 + "&q=asha&assigned_to=" + "y" * 3000)
     assert view.query == "q=asha"
+
+
+def test_renaming_or_sharing_a_view_deleted_meanwhile_is_not_found(admin_user):
+    view = create(admin_user, "Gone soon", "q=asha")
+    SavedView.objects.filter(pk=view.pk).delete()
+    with pytest.raises(NotFound):
+        saved_view_rename(user=admin_user, view=view, name="Back?")
+    with pytest.raises(NotFound):
+        saved_view_share(user=admin_user, view=view, shared=True)
+    assert not SavedView.objects.exists()
