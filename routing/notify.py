@@ -1,10 +1,11 @@
 """Telling a rep that leads were routed to them: one email per rep per request, through Django's
-email framework (console by default; SMTP by EMAIL_URL or EMAIL_HOST: config.settings), sent
-once the leads' transaction has committed (routing.services.routed_leads_record).
+email framework (console by default; SMTP by EMAIL_URL or EMAIL_HOST: config.settings). Once
+the leads' transaction has committed (routing.services.routed_leads_record), the email is a
+background task (the Django Tasks queue the webhooks use, run by the workers): a slow or dead
+mail server never holds up the request that created the leads.
 
 A mail server that is down, slow or refusing is logged, never raised: the leads exist, and the
-rep sees them on the Today page anyway. (EMAIL_TIMEOUT bounds how long one attempt can hold
-up the response.)"""
+rep sees them on the Today page anyway."""
 
 import logging
 from collections.abc import Mapping, Sequence
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
+from django_tasks import task
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -34,21 +36,44 @@ class RoutedToRep:
     lead: Mapping[str, Any]
 
 
-def email_rep(routed: Sequence[RoutedToRep]) -> None:
-    """Email the rep (all of `routed` go to one rep) about their new leads."""
+@dataclass(frozen=True)
+class RoutedTo:
+    """What an email says of one lead: the rule, and the lead as API v1 represents it."""
+
+    rule_name: str
+    lead: Mapping[str, Any]
+
+
+def email_rep_later(routed: Sequence[RoutedToRep]) -> None:
+    """Queue the email to the rep (all of `routed` go to one rep) about their new leads. (An
+    on_commit callback: a queue that is unreachable is logged, and the lead stays created.)"""
     if not routed:
         return
-    address = routed[0].user.email
-    subject, body = compose(routed)
     try:
+        email_rep.enqueue(
+            routed[0].user.email,
+            [{"rule_name": item.rule_name, "lead": item.lead} for item in routed],
+        )
+    except Exception:
+        logger.exception(
+            "Could not queue the email to %s about their routed leads", routed[0].user.email
+        )
+
+
+@task()
+def email_rep(address: str, routed: list[dict[str, Any]]) -> None:
+    """Email `address` about the leads routed to them ({"rule_name", "lead"} each)."""
+    items = [RoutedTo(item["rule_name"], item["lead"]) for item in routed]
+    try:
+        subject, body = compose(items)
         send_mail(subject, body, None, [address])
     except Exception:  # whatever the backend raises: the lead is saved, the mail is extra
-        logger.exception("Could not email %s about %d lead(s) routed to them", address, len(routed))
+        logger.exception("Could not email %s about %d lead(s) routed to them", address, len(items))
     else:
-        logger.info("Emailed %s about %d lead(s) routed to them", address, len(routed))
+        logger.info("Emailed %s about %d lead(s) routed to them", address, len(items))
 
 
-def compose(routed: Sequence[RoutedToRep]) -> tuple[str, str]:
+def compose(routed: Sequence[RoutedTo]) -> tuple[str, str]:
     """The subject and plain-text body of the email about `routed`."""
     if len(routed) == 1:
         item = routed[0]
