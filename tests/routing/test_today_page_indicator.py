@@ -34,3 +34,16 @@ def test_today_shows_the_leads_routed_since_the_last_visit_then_starts_again(adm
     assert "Asha Verma" in section
     assert "Ravi Kumar" in section
     assert 'id="routed"' not in browser.get("/").content.decode()
+
+
+def test_a_head_request_or_a_prefetch_does_not_count_as_a_visit(admin_actor, reps):
+    a_rule("Everyone", reps[:1])
+    browser = logged_in(reps[0])
+    lead_upsert(actor=admin_actor, fields={"name": "Asha Verma", "phone": unique_phone()})
+    RoutedLead.objects.update(routed_at=timezone.now() - dt.timedelta(minutes=1))
+    assert browser.head("/").status_code == 200
+    assert browser.get("/", headers={"Sec-Purpose": "prefetch;prerender"}).status_code == 200
+    assert not TodayVisit.objects.exists()
+    assert "Asha Verma" in browser.get("/").content.decode().split('id="routed"', 1)[1]
+    assert TodayVisit.objects.exists()
+    assert browser.post("/").status_code == 405

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.views.decorators.http import require_safe
 
 from calls.models import CallLog
 from core.dates import DEFAULT_WINDOW_DAYS, ist_range, ist_today
@@ -28,6 +29,7 @@ CLOSED = (LeadStatus.WON, LeadStatus.LOST)
 
 
 @page
+@require_safe
 def home(request):
     user = request.user
     leads = Lead.objects.visible_to(user)
@@ -65,8 +67,16 @@ def home(request):
         "lead_total": sum(row["count"] for row in by_status),
     }
     response = render(request, "ui/home.html", context)
-    today_visit_record(user=user, at=routed.as_of)
+    if _seen_by_a_person(request):
+        today_visit_record(user=user, at=routed.as_of)
     return response
+
+
+def _seen_by_a_person(request) -> bool:
+    """A GET someone looks at: not a HEAD, nor a browser's prefetch or prerender of the page
+    (which would clear the new-leads note before the rep ever saw it)."""
+    purpose = request.headers.get("Sec-Purpose", "") + request.headers.get("Purpose", "")
+    return request.method == "GET" and "prefetch" not in purpose
 
 
 def _due_tasks(user, day_end) -> dict:
