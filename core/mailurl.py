@@ -28,11 +28,17 @@ _DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 
 def email_url_settings(url: str, *, name: str = "EMAIL_URL") -> dict[str, Any]:
     """Django's EMAIL_* settings that `url` stands for."""
+    unreadable = ImproperlyConfigured(
+        f"{name} is not a URL this app can read: percent-encode @ : / # ? in the user name "
+        "and the password (%40 %3A %2F %23 %3F)."
+    )  # (never quoting the URL: it holds the password)
     try:
         parts = urlsplit(url)
         port = parts.port
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name}: {exc}") from None
+    except ValueError:
+        raise unreadable from None
+    if "#" in url or parts.path not in ("", "/"):
+        raise unreadable
     scheme = parts.scheme.lower()
     if scheme in _OTHER_BACKENDS:
         return {"EMAIL_BACKEND": _OTHER_BACKENDS[scheme]}

@@ -34,6 +34,42 @@ def show_service_error(form: forms.Form, error: ServiceError) -> None:
         form.add_error(field if field in form.fields else None, message)
 
 
+# The largest id a database column holds: a bigger number typed into a form is no user (SQLite
+# would raise OverflowError looking it up).
+MAX_ID = 2**63 - 1
+ID_TEXT = re.compile(r"[0-9]{1,19}")
+
+
+def plausible_id(value) -> bool:
+    text = str(value).strip()
+    return bool(ID_TEXT.fullmatch(text)) and 0 < int(text) <= MAX_ID
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    """A user picked by id; an id no column can hold is an invalid choice, not an error page."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not plausible_id(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class UsersChoiceField(forms.ModelMultipleChoiceField):
+    """Users picked by id (UserChoiceField, several)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not plausible_id(pk):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 def _date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -243,11 +279,12 @@ class LeadForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    assigned_to = forms.ModelChoiceField(
+    assigned_to = UserChoiceField(
         label="Assigned to",
         queryset=User.objects.filter(is_active=True).order_by("email"),
         required=False,
-        empty_label="Unassigned",
+        # (A new lead left without an assignee goes through the assignment rules: routing.)
+        empty_label="Unassigned (or by the assignment rules)",
     )
 
     def __init__(self, data=None, *, user: User, lead: Lead | None = None):

@@ -11,8 +11,10 @@ from accounts.models import User
 from routing.models import AssignmentRule
 from routing.rules import NAME_MAX_LENGTH, SOURCE_MAX_LENGTH
 
+from .forms import UsersChoiceField
 
-class RepChoiceField(forms.ModelMultipleChoiceField):
+
+class RepChoiceField(UsersChoiceField):
     def label_from_instance(self, user: User) -> str:
         name = user.get_full_name()
         label = f"{name} ({user.email})" if name else user.email

@@ -85,3 +85,13 @@ def test_the_settings_read_email_url_then_email_host_then_default_to_the_console
         == "smtp relay.internal 2525 False"
     )
     assert "EMAIL_URL" in settings_in_a_fresh_process(EMAIL_URL="smtp://x?tls=yes please")
+
+
+@pytest.mark.parametrize(
+    "url", ["smtp://u:12#x@mail.example.com", "smtp://u:se#cret@h", "smtp://mail.example.com/x"]
+)
+def test_a_password_with_an_unencoded_hash_is_refused_without_quoting_it(url):
+    with pytest.raises(ImproperlyConfigured) as refused:
+        email_url_settings(url)
+    assert "cret" not in str(refused.value)
+    assert "12" not in str(refused.value)

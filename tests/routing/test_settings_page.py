@@ -151,3 +151,20 @@ def test_a_rule_that_cannot_route_says_so(admin_client, reps):
     page = admin_client.get(LIST).content.decode()
     assert '<span class="badge">Inactive</span>' in page
     assert "No active rep: routes nothing" in page
+
+
+def test_an_id_no_column_can_hold_is_a_form_error_not_a_500(admin_user):
+    from tests.ui.conftest import logged_in
+
+    browser = logged_in(admin_user)
+    response = browser.post(
+        "/settings/routing/new/", {"name": "Huge", "reps": ["99999999999999999999999"]}
+    )
+    assert response.status_code in (200, 400)
+    assert "99999999999999999999999" in response.content.decode()  # named in the error
+    lead_form = browser.post(
+        "/leads/new/",
+        {"name": "X", "phone": "+919800000001", "source": "Web", "status": "New",
+         "priority": "Medium", "assigned_to": "99999999999999999999999"},
+    )  # fmt: skip
+    assert lead_form.status_code in (200, 400)
