@@ -30,7 +30,7 @@ def test_today_shows_the_leads_routed_since_the_last_visit_then_starts_again(adm
     page = browser.get("/").content.decode()
     section = page.split('id="routed"', 1)[1].split("</section>", 1)[0]
     assert "2 new" in section
-    assert "leads assigned to you since your last visit" in section
+    assert "leads routed to you by the assignment rules since your last visit" in section
     assert "Asha Verma" in section
     assert "Ravi Kumar" in section
     assert 'id="routed"' not in browser.get("/").content.decode()
