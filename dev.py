@@ -122,7 +122,7 @@ def cmd_run() -> None:
     worker = server = None
     code = 0
     try:
-        say("Starting the background worker (manage.py db_worker): it delivers webhooks")
+        say("Starting the background worker (manage.py db_worker): it delivers webhooks and emails")
         # Its own process group: the terminal's Ctrl-C reaches only this script, which then
         # asks the worker once to stop (a second signal would make it drop the delivery in hand).
         worker = subprocess.Popen(
