@@ -17,6 +17,7 @@ from events.models import Verb
 from events.services import Actor, diff, record_event, record_events
 from pipelines.models import Stage
 from pipelines.selectors import Placement
+from routing.notify import together as announce_together
 from routing.services import Routing, route_new_leads, routed_leads_record
 
 from . import tally
@@ -141,8 +142,9 @@ def lead_upsert_many(
     *, actor: Actor, items: dict[int, dict[str, Any]], merge: MergePolicy = MergePolicy.UPDATE
 ) -> dict[int, UpsertResult | ServiceError]:
     """lead_upsert for each item, in order (see _upsert_many); their count changes are written
-    together when the whole runs in one transaction (leads.tally.batch)."""
-    with tally.batch():
+    together when the whole runs in one transaction (leads.tally.batch), and a rep is emailed
+    once about the leads routed to them (routing)."""
+    with tally.batch(), announce_together():
         return _upsert_many(actor, items, merge)
 
 

@@ -7,7 +7,9 @@ mail server never holds up the request that created the leads.
 A mail server that is down, slow or refusing is logged, never raised: the leads exist, and the
 rep sees them on the Today page anyway."""
 
+import contextlib
 import logging
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -42,6 +44,38 @@ class RoutedTo:
 
     rule_name: str
     lead: Mapping[str, Any]
+
+
+_together = threading.local()
+
+
+@contextlib.contextmanager
+def together():
+    """Inside (a bulk create, whose items may commit one by one): the leads routed and
+    committed are announced on the way out, one email per rep, instead of one per commit."""
+    if getattr(_together, "routed", None) is not None:
+        yield
+        return
+    _together.routed = []
+    try:
+        yield
+    finally:
+        routed, _together.routed = _together.routed, None
+        per_rep: dict[int, list[RoutedToRep]] = {}
+        for item in routed:
+            per_rep.setdefault(item.user.pk, []).append(item)
+        for items in per_rep.values():
+            email_rep_later(items)
+
+
+def announce(routed: Sequence[RoutedToRep]) -> None:
+    """An on_commit callback: email the rep about `routed` (all to one rep), now or, inside
+    `together()`, with the request's other leads."""
+    collected = getattr(_together, "routed", None)
+    if collected is not None:
+        collected.extend(routed)
+    else:
+        email_rep_later(routed)
 
 
 def email_rep_later(routed: Sequence[RoutedToRep]) -> None:

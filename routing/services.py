@@ -117,7 +117,7 @@ def routed_leads_record(*, routed: Iterable[tuple[Routing, Mapping[str, Any]]]) 
     # After the commit: a lead rolled back is never announced, and a mail server that is down
     # or slow never fails (or holds the locks of) the request that created the lead.
     for leads in per_rep.values():
-        transaction.on_commit(partial(notify.email_rep_later, leads), robust=True)
+        transaction.on_commit(partial(notify.announce, leads), robust=True)
 
 
 def today_visit_record(*, user: "User", at: "dt.datetime | None" = None) -> None:

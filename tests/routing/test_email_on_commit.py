@@ -109,3 +109,23 @@ def test_no_rule_no_email(admin_api, reps, mailoutbox, django_capture_on_commit_
         admin_api.post_json("/api/v1/leads", {"name": "Nobody's", "phone": unique_phone()})
     drain()
     assert mailoutbox == []
+
+
+def test_a_bulk_whose_items_commit_one_by_one_still_sends_each_rep_one_email(
+    transactional_db, admin_api, reps, mailoutbox
+):
+    """Without an Idempotency-Key a bulk's items commit on their own: items that share a phone
+    are created one by one (the first, then a merge), the others together."""
+    a_rule("Everyone", reps[:1])
+    shared = unique_phone()
+    leads = [
+        {"name": "Fresh one", "phone": unique_phone()},
+        {"name": "Shared", "phone": shared},
+        {"name": "Shared again", "phone": shared, "city": "Pune"},
+        {"name": "Own email", "email": "own@example.com"},
+    ]
+    assert admin_api.post_json("/api/v1/leads/bulk", {"leads": leads}).status_code == 200
+    with transaction.atomic():
+        drain()
+    assert [mail.to for mail in mailoutbox] == [["rep-a@example.com"]]
+    assert mailoutbox[0].subject == "3 new leads for you"
