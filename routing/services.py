@@ -254,15 +254,19 @@ def assignment_rule_reorder(*, actor: Actor, rule_ids: Sequence) -> list[Assignm
 
 
 def assignment_rule_move(*, actor: Actor, rule: AssignmentRule, offset: int) -> None:
-    """Move a rule one place up (-1) or down (+1)."""
-    ids = list(AssignmentRule.objects.order_by("position", "pk").values_list("pk", flat=True))
-    if rule.pk not in ids:
-        raise NotFound("This rule does not exist (any more).", "rule_id")
-    index = ids.index(rule.pk)
-    target = index + offset
-    if 0 <= target < len(ids):
-        ids[index], ids[target] = ids[target], ids[index]
-        assignment_rule_reorder(actor=actor, rule_ids=ids)
+    """Move a rule one place up (-1) or down (+1). The order is read with the rules locked: of
+    two admins moving rules at the same moment, the second moves from where the first left."""
+    _require_admin(actor)
+    with transaction.atomic():
+        _lock_every_rule()
+        ids = list(AssignmentRule.objects.order_by("position", "pk").values_list("pk", flat=True))
+        if rule.pk not in ids:
+            raise NotFound("This rule does not exist (any more).", "rule_id")
+        index = ids.index(rule.pk)
+        target = index + offset
+        if 0 <= target < len(ids):
+            ids[index], ids[target] = ids[target], ids[index]
+            assignment_rule_reorder(actor=actor, rule_ids=ids)
 
 
 def assignment_rule_snapshot(rule: AssignmentRule) -> dict[str, Any]:
