@@ -20,7 +20,10 @@ from django.utils import timezone
 from calls.models import CallLog
 from core.dates import IST
 from events.models import Event
+from events.services import Actor
 from leads.models import Lead, Note
+from tasks.models import Task
+from tasks.services import task_create
 from tests.factories import make_key, make_lead
 from tests.webhooks.conftest import drain
 from webhooks import rules
@@ -40,6 +43,7 @@ MOVE = "Move a deal along the pipeline"
 RETRIES = "Safe retries with Idempotency-Key"
 BULK = "Bulk import of a web-form backlog"
 EXPORT = "Nightly export to a spreadsheet"
+FOLLOW_UP = "Schedule a follow-up and work the overdue list"
 WEBHOOK_TOUR = "Manage webhook subscriptions with curl"  # one bash block per endpoint, run in turn
 VERIFY = "Verify a webhook"  # a receiver, in Python and in Node: it reads WEBHOOK_SECRET
 
@@ -61,7 +65,18 @@ def recipe(title: str, lang: str) -> str:
 
 def test_each_recipe_comes_in_python_and_curl():
     blocks = Counter((title, lang) for title, lang, _ in recipes())
-    titles = [IVR, MISSED_CALL, CALL_START_END, LOOKUP, MOVE, SYNC, RETRIES, BULK, EXPORT]
+    titles = [
+        IVR,
+        MISSED_CALL,
+        CALL_START_END,
+        LOOKUP,
+        MOVE,
+        SYNC,
+        RETRIES,
+        BULK,
+        EXPORT,
+        FOLLOW_UP,
+    ]
     assert blocks == {
         **{(title, lang): 1 for title in titles for lang in ("python", "bash")},
         # subscribe, list and get, patch, test, deliveries, resend, rotate-secret, delete
@@ -256,6 +271,34 @@ def test_lookup_by_phone_finds_an_old_lead_and_writes_nothing(server, admin_user
     lead.refresh_from_db()
     assert lead.updated_at == updated_at
     assert Event.objects.count() == events
+
+
+# --- Schedule a follow-up and work the overdue list ----------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["python", "bash"])
+def test_follow_up_recipe_adds_a_task_and_works_the_overdue_list(server, admin_user, lang):
+    env, cwd = server
+    lead = make_lead(name="Asha Verma", phone="+91 98765 43210", assigned_to=admin_user)
+    late = task_create(
+        actor=Actor.system(admin_user),
+        lead_id=lead.pk,
+        fields={"title": "Call about the demo", "due_at": timezone.now() - dt.timedelta(hours=2)},
+    )
+    output = run(lang, recipe(FOLLOW_UP, lang), env, cwd)
+    if lang == "bash":
+        assert output.startswith("overdue: Call about the demo ")
+        return
+    assert output.splitlines()[0] == "follow-up for admin@example.com"
+    assert output.splitlines()[1].startswith("overdue: Call about the demo (follow_up), due ")
+    assert output.splitlines()[2] == "done: Call about the demo by admin@example.com"
+    follow_up = Task.objects.get(title="Send the revised quote")
+    assert (follow_up.lead_id, follow_up.assigned_to, follow_up.done_at) == (
+        lead.pk, admin_user, None,
+    )  # fmt: skip
+    assert follow_up.due_at.astimezone(IST).time() == dt.time(10)
+    late.refresh_from_db()
+    assert late.done_by == admin_user
 
 
 # --- Move a deal along the pipeline -----------------------------------------------------------
