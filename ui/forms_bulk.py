@@ -7,8 +7,9 @@ import uuid
 from django import forms
 
 from accounts.models import User
+from core.errors import ServiceError
 from leads.bulk import MAX_LEADS
-from leads.rules import MAX_TAG_LENGTH, LeadStatus
+from leads.rules import MAX_TAG_LENGTH, LeadStatus, clean_lead_fields
 from pipelines.models import Stage
 
 from .forms import UNASSIGNED
@@ -124,6 +125,12 @@ class BulkActionForm(forms.Form):
             value = (cleaned.get(name) or "").strip()
             if not value:
                 self.add_error(name, missing)
+            elif action == Action.ADD_TAG:
+                # The tag rule (leads.rules) now, not after the confirmation.
+                try:
+                    clean_lead_fields({"tags": [value]})
+                except ServiceError as error:
+                    self.add_error(name, error.message)
             cleaned[name] = value
         scope = cleaned.get("scope")
         if scope == Scope.SELECTED and not cleaned.get("lead") and "lead" not in self.errors:

@@ -729,3 +729,13 @@ def test_two_confirmations_at_the_same_moment_run_once(admin_client, rep):
         "This bulk action was done or replaced already: nothing changed.",
     ]
     assert len(updated_events([lead])) == 1
+
+
+@pytest.mark.django_db
+def test_a_tag_the_rules_refuse_is_refused_before_the_confirmation(admin_client, rep):
+    lead = make_lead(assigned_to=rep)
+    response = choose(admin_client, action="add_tag", leads=[lead], tag="two\tparts")
+    assert response.status_code == 302
+    assert response["Location"].startswith(LIST)  # back to the list, not to a confirmation
+    assert "ui:bulk-pending" not in admin_client.session
+    assert Lead.objects.get(pk=lead.pk).tags == []
