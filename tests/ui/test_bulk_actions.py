@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from calls import tally as call_tally
@@ -739,3 +739,20 @@ def test_a_tag_the_rules_refuse_is_refused_before_the_confirmation(admin_client,
     assert response["Location"].startswith(LIST)  # back to the list, not to a confirmation
     assert "ui:bulk-pending" not in admin_client.session
     assert Lead.objects.get(pk=lead.pk).tags == []
+
+
+@pytest.mark.django_db
+def test_a_confirmation_goes_ahead_when_the_cache_is_down(admin_client, rep):
+    lead = make_lead(assigned_to=rep)
+    path = confirm_path(choose(admin_client, action="add_tag", leads=[lead], tag="vip"))
+    down = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
+        }
+    }
+    with override_settings(CACHES=down):
+        response = admin_client.post(path)
+    assert response.status_code == 302
+    assert Lead.objects.get(pk=lead.pk).tags == ["vip"]

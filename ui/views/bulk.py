@@ -5,6 +5,7 @@ confirmation page states the count (GET /leads/bulk/<token>/). Only confirming i
 that page) changes anything: leads.bulk does it, and the list then says how many leads were
 done and how many skipped, and why."""
 
+import logging
 import secrets
 
 from django.contrib import messages
@@ -31,6 +32,8 @@ from ..forms import UNASSIGNED, LeadFilterForm
 from ..forms_bulk import Action, BulkActionForm, Scope, assignee_choices
 from ..pagination import capped_count
 from .common import actor_for, page
+
+logger = logging.getLogger(__name__)
 
 PENDING = "ui:bulk-pending"  # the session's one bulk action awaiting confirmation
 PREVIEW = 10  # names shown on the confirmation page
@@ -83,6 +86,16 @@ def lead_bulk(request):
     return redirect("ui:lead_bulk_confirm", token=token)
 
 
+def _claimed(token: str) -> bool:
+    """Whether this request is the first to confirm `token`. With the cache (Redis) down it
+    goes ahead: a second run changes nothing anyway (each lead is already as asked)."""
+    try:
+        return cache.add(f"ui:bulk-confirmed:{token}", 1, timeout=CLAIM_SECONDS)
+    except Exception:  # (whatever the cache backend raises when unreachable)
+        logger.warning("The cache is unreachable: a bulk confirmation goes ahead unclaimed")
+        return True
+
+
 @page
 @require_http_methods(["GET", "POST"])
 def lead_bulk_confirm(request, token: str):
@@ -96,7 +109,7 @@ def lead_bulk_confirm(request, token: str):
         del request.session[PENDING]  # confirmed once: a second POST does nothing
         # (Two POSTs at the same moment, a double click, both read the session before either
         # saves it: the first to claim the token runs it.)
-        if not cache.add(f"ui:bulk-confirmed:{token}", 1, timeout=CLAIM_SECONDS):
+        if not _claimed(token):
             messages.info(
                 request, "This bulk action was done or replaced already: nothing changed."
             )
