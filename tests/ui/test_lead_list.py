@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.test import override_settings
 
 from leads.models import Lead
 from tests.factories import make_lead
@@ -187,3 +188,18 @@ def test_dates_beyond_any_calendar_we_use_are_errors_not_crashes(rep_client, pat
     assert response.status_code == 200
     assert field_errors(response)[field] == ["Must be between 1900-01-01 and 9998-12-31."]
     assert rep_client.get("/leads/export.csv", {"to_date": "9999-12-31"}).status_code == 302
+
+
+def test_the_list_still_answers_when_the_cache_is_down(rep_client, rep):
+    make_lead(name="Asha Verma", source="IVR", assigned_to=rep)
+    down = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
+        }
+    }
+    with override_settings(CACHES=down):
+        response = rep_client.get("/leads/")
+    assert response.status_code == 200
+    assert "Asha Verma" in response.content.decode()

@@ -1,5 +1,6 @@
 """What every sales page shares: login, IST display, the acting user, row-level security."""
 
+import logging
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -13,6 +14,8 @@ from events.models import Channel
 from events.services import Actor
 from leads import tally
 from leads.models import Lead
+
+logger = logging.getLogger(__name__)
 
 # Suggestions for a new lead's source, besides the sources already in use.
 COMMON_SOURCES = ("Website", "IVR", "Referral", "Walk-in", "Facebook Ads", "Google Ads")
@@ -64,6 +67,10 @@ def lead_sources(user) -> list[str]:
     ms), and cached for a few minutes: a brand-new source shows up in the menus a little late,
     never in the data."""
     scope = "all" if user.is_admin else f"user-{user.pk}"
-    return cache.get_or_set(
-        f"ui:lead-sources:{scope}", lambda: tally.sources(user), SOURCES_CACHE_SECONDS
-    )
+    try:
+        return cache.get_or_set(
+            f"ui:lead-sources:{scope}", lambda: tally.sources(user), SOURCES_CACHE_SECONDS
+        )
+    except Exception:  # (the cache, Redis, unreachable: read them, uncached)
+        logger.warning("The cache is unreachable: the lead sources are read uncached")
+        return tally.sources(user)
