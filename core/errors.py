@@ -52,3 +52,28 @@ def clean_fields(fields, cleaners, allowed=None) -> dict:
     if errors:
         raise InvalidFields(errors)
     return cleaned
+
+
+def text_cleaner(max_length: int | None, *, required: bool):
+    """A clean_fields cleaner for a text field: a string without NUL characters, trimmed, at
+    most `max_length` characters; blank is None, or an error when `required`."""
+
+    def clean(value):
+        if value is None:
+            if required:
+                raise ValueError("This field may not be null.")
+            return None
+        if not isinstance(value, str):
+            raise ValueError("Must be a string.")
+        if "\x00" in value:
+            raise ValueError("Must not contain NUL characters.")
+        value = value.strip()
+        if not value:
+            if required:
+                raise ValueError("This field may not be blank.")
+            return None
+        if max_length is not None and len(value) > max_length:
+            raise ValueError(f"At most {max_length} characters.")
+        return value
+
+    return clean

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 
-from core.errors import ServiceError, clean_fields
+from core.errors import ServiceError, clean_fields, text_cleaner
 from pipelines.rules import LeadStatus  # a lead's status is its stage's (pipelines.rules)
 
 if TYPE_CHECKING:
@@ -191,32 +191,10 @@ def clean_lead_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
 # --- One cleaner per field: value in, clean value out, ValueError with the message -----------
 
 
-def _text(max_length: int | None, *, required: bool) -> Callable[[Any], str | None]:
-    def clean(value: Any) -> str | None:
-        if value is None:
-            if required:
-                raise ValueError("This field may not be null.")
-            return None
-        if not isinstance(value, str):
-            raise ValueError("Must be a string.")
-        if "\x00" in value:
-            raise ValueError("Must not contain NUL characters.")
-        value = value.strip()
-        if not value:
-            if required:
-                raise ValueError("This field may not be blank.")
-            return None
-        if max_length is not None and len(value) > max_length:
-            raise ValueError(f"At most {max_length} characters.")
-        return value
-
-    return clean
-
-
 def _email(value: Any) -> str | None:
     if value == "":
         raise ValueError("Enter a valid email address, or null for none.")
-    text = _text(MAX_LENGTHS["email"], required=False)(value)
+    text = text_cleaner(MAX_LENGTHS["email"], required=False)(value)
     if text is not None:
         try:
             validate_email(text)
@@ -226,7 +204,7 @@ def _email(value: Any) -> str | None:
 
 
 def _phone(value: Any) -> str | None:
-    text = _text(MAX_LENGTHS["phone"], required=False)(value)  # "" means no phone
+    text = text_cleaner(MAX_LENGTHS["phone"], required=False)(value)  # "" means no phone
     if text is not None:
         try:
             normalize_phone(text)
@@ -307,17 +285,17 @@ def _id(value: Any) -> uuid.UUID:
 
 
 _CLEANERS: dict[str, Callable[[Any], Any]] = {
-    "name": _text(MAX_LENGTHS["name"], required=True),
+    "name": text_cleaner(MAX_LENGTHS["name"], required=True),
     "email": _email,
     "phone": _phone,
-    "company": _text(MAX_LENGTHS["company"], required=False),
-    "city": _text(MAX_LENGTHS["city"], required=False),
-    "source": _text(MAX_LENGTHS["source"], required=True),
+    "company": text_cleaner(MAX_LENGTHS["company"], required=False),
+    "city": text_cleaner(MAX_LENGTHS["city"], required=False),
+    "source": text_cleaner(MAX_LENGTHS["source"], required=True),
     "status": _choice(LeadStatus),
     "priority": _choice(LeadPriority),
     "tags": _tags,
     "deal_value": _deal_value,
-    "notes": _text(None, required=False),
+    "notes": text_cleaner(None, required=False),
     "assigned_to": _assignee,
     "pipeline_id": _id,
     "stage_id": _id,

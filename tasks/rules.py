@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
 
-from core.errors import clean_fields
+from core.errors import clean_fields, text_cleaner
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -45,10 +45,6 @@ def visible_tasks(user: "User", prefix: str = "") -> models.Q:
     return models.Q(**{f"{prefix}lead__assigned_to": user}) | models.Q(
         **{f"{prefix}assigned_to": user}
     )
-
-
-def can_see(user: "User", task) -> bool:
-    return user.is_admin or user.pk in (task.assigned_to_id, task.lead.assigned_to_id)
 
 
 def status_condition(status: str, now: dt.datetime) -> models.Q:
@@ -88,26 +84,6 @@ def clean_task_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     return clean_fields(fields, _CLEANERS, EDITABLE_FIELDS)
 
 
-def _text(max_length: int, *, required: bool) -> Callable[[Any], str | None]:
-    def clean(value: Any) -> str | None:
-        if value is None:
-            if required:
-                raise ValueError("This field may not be null.")
-            return None
-        if not isinstance(value, str):
-            raise ValueError("Must be a string.")
-        if "\x00" in value:
-            raise ValueError("Must not contain NUL characters.")
-        value = value.strip()
-        if required and not value:
-            raise ValueError("This field may not be blank.")
-        if len(value) > max_length:
-            raise ValueError(f"At most {max_length} characters.")
-        return value or None
-
-    return clean
-
-
 def _due_at(value: Any) -> dt.datetime:
     if not isinstance(value, dt.datetime) or value.tzinfo is None:
         raise ValueError("Must be a date and time with a time zone.")
@@ -131,9 +107,9 @@ def _done(value: Any) -> bool:
 
 
 _CLEANERS: dict[str, Callable[[Any], Any]] = {
-    "title": _text(TITLE_MAX_LENGTH, required=True),
+    "title": text_cleaner(TITLE_MAX_LENGTH, required=True),
     "due_at": _due_at,
-    "notes": _text(NOTES_MAX_LENGTH, required=False),
+    "notes": text_cleaner(NOTES_MAX_LENGTH, required=False),
     "assigned_to": _assignee,
     "done": _done,
 }
