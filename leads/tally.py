@@ -95,26 +95,13 @@ def cells(key: LeadKey) -> list[tuple]:
 
 def lead_moved(before: LeadKey | None, after: LeadKey | None) -> None:
     """A lead was created (before None), changed, or deleted (after None): move its count."""
-    if before == after:
-        return
-    deltas: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
-    for key, sign in ((before, -1), (after, 1)):
-        if key is None:
-            continue
-        for cell in cells(key):
-            deltas[cell][0] += sign
-            deltas[cell][1] += sign * key.value
-    _add(deltas)
+    if before != after:
+        leads_moved([(before, after)])
 
 
 def leads_added(keys: Iterable[LeadKey]) -> None:
     """Leads created together (a bulk import): one statement for all of them."""
-    deltas: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
-    for key in keys:
-        for cell in cells(key):
-            deltas[cell][0] += 1
-            deltas[cell][1] += key.value
-    _add(deltas)
+    leads_moved((None, key) for key in keys)
 
 
 def leads_moved(moves: Iterable[tuple[LeadKey | None, LeadKey | None]]) -> None:
