@@ -5,6 +5,14 @@ import re
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+# The cache as production configures it (django-redis), pointed at a Redis that is not there.
+REDIS_DOWN = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
+    }
+}
 
 
 def field_errors(response) -> dict[str, list[str]]:

@@ -41,7 +41,7 @@ from webhooks.models import Message
 from webhooks.services import webhook_create
 
 from .conftest import logged_in
-from .helpers import messages_shown
+from .helpers import REDIS_DOWN, messages_shown
 
 LIST = "/leads/"
 BULK = "/leads/bulk/"
@@ -745,14 +745,7 @@ def test_a_tag_the_rules_refuse_is_refused_before_the_confirmation(admin_client,
 def test_a_confirmation_goes_ahead_when_the_cache_is_down(admin_client, rep):
     lead = make_lead(assigned_to=rep)
     path = confirm_path(choose(admin_client, action="add_tag", leads=[lead], tag="vip"))
-    down = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
-        }
-    }
-    with override_settings(CACHES=down):
+    with override_settings(CACHES=REDIS_DOWN):
         response = admin_client.post(path)
     assert response.status_code == 302
     assert Lead.objects.get(pk=lead.pk).tags == ["vip"]

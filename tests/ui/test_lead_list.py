@@ -8,7 +8,7 @@ from django.test import override_settings
 from leads.models import Lead
 from tests.factories import make_lead
 
-from .helpers import field_errors, lead_names
+from .helpers import REDIS_DOWN, field_errors, lead_names
 
 pytestmark = pytest.mark.django_db
 
@@ -192,14 +192,7 @@ def test_dates_beyond_any_calendar_we_use_are_errors_not_crashes(rep_client, pat
 
 def test_the_list_still_answers_when_the_cache_is_down(rep_client, rep):
     make_lead(name="Asha Verma", source="IVR", assigned_to=rep)
-    down = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
-        }
-    }
-    with override_settings(CACHES=down):
+    with override_settings(CACHES=REDIS_DOWN):
         response = rep_client.get("/leads/")
     assert response.status_code == 200
     assert "Asha Verma" in response.content.decode()
