@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
+from core import tally
 from core.errors import Conflict, NotFound, ServiceError
 from events.models import Verb
 from events.services import Actor, diff, record_event
@@ -69,14 +70,16 @@ def call_record(
     fields it sends (a call started, then ended) instead of logging another.
 
     Simultaneous first reports of one external_id (or of one new number) are settled by the
-    unique constraints: the loser's insert fails, and it retries as an update."""
+    unique constraints: the loser's insert fails, and it retries as an update. A report that
+    makes a lead counts the lead and the call together (core.tally.batch), in the one order
+    of the tallies, as a lead's deletion does."""
     if (lead_id is None) == (phone is None):
         raise ServiceError("Send exactly one of lead_id and phone.", "lead_id")
     if external_id is not None:
         external_id = clean_external_id(external_id)
     for attempt in range(_ATTEMPTS):
         try:
-            with transaction.atomic():
+            with transaction.atomic(), tally.batch():
                 return _record_call(actor, fields, lead_id, phone, external_id)
         except IntegrityError:
             if attempt == _ATTEMPTS - 1:

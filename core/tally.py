@@ -5,6 +5,12 @@ A cell is a row of a tally model: its dimension columns (the cell's key) plus `d
 `shard`, and one or more measure columns that deltas add to. Each write adds to one of SHARDS
 copies of its cells, picked at random, so that simultaneous writes do not all wait on one row
 (today's grand total); a read sums the shards.
+
+ORDER: a transaction that writes several tallies writes them in the order of their table names
+(calls_calltally before leads_leadtally), and each tally's cells in one sorted statement. Two
+transactions then take the locks of the cells they share (a day's totals) in the same order and
+wait for each other instead of deadlocking. `batch()` flushes in that order; a lead's save and
+delete move its calls' counts before its own.
 """
 
 import contextlib
@@ -56,10 +62,14 @@ def batch():
         pending = _batches.pending
     finally:
         _batches.pending = None
-    for (model, dimensions, measures), changes in sorted(
-        pending.items(), key=lambda item: item[0][0]._meta.db_table
-    ):
+    for (model, dimensions, measures), changes in sorted(pending.items(), key=_table_order):
         _write(model, dimensions, measures, changes)
+
+
+def _table_order(item) -> str:
+    """ORDER: a batch's tallies by table name."""
+    (model, _dimensions, _measures), _changes = item
+    return model._meta.db_table
 
 
 def replace_all(model, dimensions: tuple[str, ...], measures: tuple[str, ...], count) -> int:

@@ -297,6 +297,6 @@ def _count(changed: list[tuple[Lead, tally.LeadKey]]) -> None:
         lead._counted = after
         if before != after:
             moves.append((lead.pk, before, after))
-    tally.leads_moved((before, after) for _, before, after in moves)
-    if moves:
+    if moves:  # (their calls' counts first: core.tally.ORDER)
         tally.regrouped.send(sender=Lead, moves=moves)
+    tally.leads_moved((before, after) for _, before, after in moves)

@@ -142,9 +142,11 @@ class Lead(models.Model):
         before = None if self._state.adding else self._counted_key()
         super().save(*args, **kwargs)
         self._counted = self.tally_key()
-        tally.lead_moved(before, self._counted)
+        # Its calls' counts first, then its own: every transaction writes the tallies in one
+        # order (core.tally.ORDER), or two of them could each hold a cell the other waits for.
         if before is not None and before != self._counted:
             tally.regrouped.send(sender=Lead, moves=[(self.pk, before, self._counted)])
+        tally.lead_moved(before, self._counted)
 
     def delete(self, *args, **kwargs):
         before = self._counted_key()

@@ -195,9 +195,9 @@ def unassigned(leads) -> None:
             for cell in cells(key):
                 deltas[cell][0] += sign
                 deltas[cell][1] += sign * key.value
-    _add(deltas)
-    if moves:
+    if moves:  # (their calls' counts first: core.tally.ORDER)
         regrouped.send(sender=None, moves=moves)
+    _add(deltas)
 
 
 # --- Reading ------------------------------------------------------------------------------------

@@ -23,7 +23,8 @@ from calls.services import call_delete, call_log, call_record, call_update
 from core.errors import Conflict, NotFound
 from events.models import Channel
 from events.services import Actor
-from leads.models import Lead
+from leads.bulk import leads_bulk_delete, leads_bulk_update
+from leads.models import Lead, LeadTally
 from leads.services import MergePolicy, lead_delete, lead_move, lead_update, lead_upsert
 from pipelines.models import Pipeline
 from pipelines.services import pipeline_create
@@ -307,4 +308,51 @@ def test_parallel_writers_keep_the_call_counts_exact(admin_user):
     assert errors == []
     assert CallLog.objects.exists()
     assert Lead.objects.exists()
+    assert_counts_match()
+
+
+def tallies_written(queries) -> list[str]:
+    """The tally tables a transaction's statements wrote, in order."""
+    tables = [CallTally._meta.db_table, LeadTally._meta.db_table]
+    written = []
+    for query in queries:
+        sql = query["sql"]
+        for table in tables:
+            if sql.startswith(f"INSERT INTO {table} ") or sql.startswith(f'INSERT INTO "{table}"'):
+                written.append(table)
+    return written
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_write_updates_the_tallies_in_one_order(admin_user, rep, other_rep):
+    """Two transactions that write the same cells (a day's totals) in opposite orders deadlock
+    on PostgreSQL (a lead's reassignment wrote the lead counts then its calls' counts, its
+    deletion the other way round). Every path writes calls_calltally before leads_leadtally."""
+    admin = Actor(user=admin_user, channel=Channel.API)
+    leads = [make_lead(assigned_to=rep) for _ in range(4)]
+    for lead in leads:
+        make_call(lead)
+    paths = {
+        "reassign": lambda: lead_update(
+            actor=admin, lead=leads[0], fields={"assigned_to": other_rep}
+        ),
+        "new source": lambda: lead_update(actor=admin, lead=leads[0], fields={"source": "Walk-in"}),
+        "delete": lambda: lead_delete(actor=admin, lead=leads[1]),
+        "call from a new number": lambda: call_record(
+            actor=admin,
+            fields={"call_type": "Inbound", "duration_seconds": 0},
+            phone="+919812300077",
+        ),
+        "bulk assign": lambda: leads_bulk_update(
+            actor=admin, lead_ids=[leads[2].pk, leads[3].pk], fields={"assigned_to": other_rep}
+        ),
+        "user deleted": lambda: other_rep.delete(),
+        "bulk delete": lambda: leads_bulk_delete(actor=admin, lead_ids=[leads[2].pk]),
+    }
+    for name, write in paths.items():
+        with CaptureQueriesContext(connection) as queries:
+            write()
+        written = tallies_written(queries.captured_queries)
+        assert set(written) == {CallTally._meta.db_table, LeadTally._meta.db_table}, name
+        assert written == sorted(written), name
     assert_counts_match()
