@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -28,6 +29,7 @@ ERROR_CODES = {
     422: "idempotency_key_reused",
     429: "rate_limit_exceeded",
     500: "server_error",
+    503: "service_unavailable",
 }  # any other status (411, 413, 415) is an invalid_request
 HTTP_MESSAGES = {
     400: "Bad request.",
@@ -36,7 +38,11 @@ HTTP_MESSAGES = {
     405: "Method not allowed.",
     413: "The request body is too large.",
     500: "Something went wrong on our end.",
+    503: "The database is unavailable or busy (a restart, a failover, a deadlock broken): "
+    "retry after the number of seconds in Retry-After.",
 }
+# How long a client should wait before retrying after a 503.
+RETRY_AFTER_UNAVAILABLE = 2
 
 
 def error_body(status_code: int, message: str, field: str | None = None, code: str | None = None):
@@ -80,12 +86,34 @@ def client_error(exc: Exception) -> tuple[int, dict] | None:
     return None
 
 
+def database_unavailable(exc: Exception) -> bool:
+    """Whether `exc` is the database failing for a moment rather than a fault of ours: a
+    connection lost (a restart, a failover) or refused, a deadlock or serialization failure
+    PostgreSQL broke by failing this transaction, a statement timeout. The request did not
+    happen (its transaction rolled back), and the same request can be sent again."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def unavailable_response() -> JsonResponse:
+    """503 `service_unavailable` with Retry-After, for errors raised outside DRF."""
+    response = error_response(503, HTTP_MESSAGES[503])
+    response["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
+    return response
+
+
 def exception_handler(exc, context):
     """Turn every exception raised in an API view into the error envelope."""
     set_rollback()
     headers = {}
     if (known := client_error(exc)) is not None:
         return Response(known[1], known[0])
+    if database_unavailable(exc):
+        logger.warning("Database unavailable in %s: %s", context["request"].path, exc)
+        return Response(
+            error_body(503, HTTP_MESSAGES[503]),
+            503,
+            headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE)},
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, DjangoPermissionDenied):

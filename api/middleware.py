@@ -12,7 +12,7 @@ from django.http import HttpResponse
 
 from core.http import API_PREFIX
 
-from .errors import HTTP_MESSAGES, error_response
+from .errors import HTTP_MESSAGES, database_unavailable, error_response, unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +42,13 @@ class APIMiddleware:
         return response
 
     def process_exception(self, request, exception):
-        if request.path.startswith(API_PREFIX):
-            logger.exception("Unhandled error in %s", request.path, exc_info=exception)
-            return error_response(500, HTTP_MESSAGES[500])
-        return None
+        if not request.path.startswith(API_PREFIX):
+            return None
+        if database_unavailable(exception):
+            logger.warning("Database unavailable in %s: %s", request.path, exception)
+            return unavailable_response()
+        logger.exception("Unhandled error in %s", request.path, exc_info=exception)
+        return error_response(500, HTTP_MESSAGES[500])
 
 
 def _refuse_plain_http(request) -> HttpResponse | None:

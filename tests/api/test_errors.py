@@ -2,17 +2,22 @@
 
 import json
 
+import psycopg
 import pytest
-from django.test import override_settings
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection
+from django.test import RequestFactory, override_settings
 
 from api.v1.leads import LeadViewSet
 from tests.conftest import KeyClient
+from tests.factories import make_key
 
 pytestmark = pytest.mark.django_db
 
 CODES = {
     "invalid_request", "unauthorized", "forbidden", "not_found", "method_not_allowed",
     "conflict", "rate_limit_exceeded", "server_error", "idempotency_key_reused",
+    "service_unavailable",
 }  # fmt: skip
 
 
@@ -154,3 +159,55 @@ def test_api_docs_without_the_slash_redirects_to_the_docs(client):
     response = client.get("/api/docs")
     assert response.status_code == 301
     assert response["Location"] == "/api/docs/"
+
+
+def _wsgi_get(handler, path: str, key: str) -> tuple[int, dict, bytes]:
+    """A request through the whole WSGI stack as a server sends it (the test client skips the
+    per-request connection housekeeping a restart test needs)."""
+    environ = RequestFactory().get(path, HTTP_AUTHORIZATION=f"Bearer {key}").environ
+    started = []
+    body = b"".join(handler(environ, lambda status, headers: started.append((status, headers))))
+    status, headers = started[0]
+    return int(status.split()[0]), dict(headers), body
+
+
+def _drop_the_connection() -> None:
+    """What a database restart does to a connection the app keeps open: the server ends it."""
+    pid = connection.connection.info.backend_pid
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="drops a PostgreSQL connection")
+@pytest.mark.django_db(transaction=True)
+def test_after_a_database_restart_the_next_request_reconnects(admin_user):
+    _, key = make_key(admin_user)
+    handler = WSGIHandler()
+    try:
+        assert _wsgi_get(handler, "/api/v1/leads", key)[0] == 200  # the connection is kept
+        _drop_the_connection()
+        assert _wsgi_get(handler, "/api/v1/leads", key)[0] == 200
+    finally:
+        connection.close()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="drops a PostgreSQL connection")
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_database_connection_is_a_503_to_retry_not_a_500(admin_user):
+    """Without the health check (DATABASE_CONN_HEALTH_CHECKS=0) the request on the dropped
+    connection fails: the client is told to retry, and the next request reconnects."""
+    _, key = make_key(admin_user)
+    handler = WSGIHandler()
+    connection.settings_dict["CONN_HEALTH_CHECKS"] = False
+    connection.close()  # (read when it connects)
+    try:
+        assert _wsgi_get(handler, "/api/v1/leads", key)[0] == 200
+        _drop_the_connection()
+        status, headers, body = _wsgi_get(handler, "/api/v1/leads", key)
+        assert status == 503
+        assert headers["Retry-After"] == "2"
+        assert json.loads(body)["error"]["code"] == "service_unavailable"
+        assert _wsgi_get(handler, "/api/v1/leads", key)[0] == 200
+    finally:
+        connection.settings_dict["CONN_HEALTH_CHECKS"] = True
+        connection.close()
