@@ -82,8 +82,13 @@ def call_record(
             with transaction.atomic(), tally.batch():
                 return _record_call(actor, fields, lead_id, phone, external_id)
         except IntegrityError:
-            if attempt == _ATTEMPTS - 1:
-                raise
+            if attempt == _ATTEMPTS - 1:  # (other requests racing on it each time): resend
+                field = "external_id" if external_id is not None else "phone"
+                raise Conflict(
+                    f"Another request changed the call or lead with this {field} at the same "
+                    "moment; send this one again.",
+                    field,
+                ) from None
             logger.info("a call report lost a race on its external_id or phone; retrying")
     raise AssertionError("unreachable")
 

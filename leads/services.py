@@ -131,9 +131,16 @@ def _create_or(actor: Actor, fields: dict[str, Any], *, merge: MergePolicy | Non
                 return UpsertResult(target, created=False)
         except IntegrityError:
             # Another request inserted or claimed this phone/email between our read and write.
-            # Its transaction has committed, so the next attempt finds it (and merges).
+            # Its transaction has committed, so the next attempt finds it (and merges). Losing
+            # every attempt takes other requests creating and deleting this very lead at once:
+            # the caller is told to send it again, as for a request still running.
             if attempt == _UPSERT_ATTEMPTS - 1:
-                raise
+                field = "phone" if phone_key else "email"
+                raise Conflict(
+                    f"Another request changed the lead with this {field} at the same moment; "
+                    "send this one again.",
+                    field,
+                ) from None
             logger.info("a lead create lost a race on phone/email; retrying")
     raise AssertionError("unreachable")
 

@@ -406,3 +406,18 @@ def test_a_known_external_id_with_an_impossible_phone_is_a_400_on_phone(admin_ap
     response = admin_api.post_json("/api/v1/call-logs", {**body, "phone": "+91 12"})
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "phone"
+
+
+def test_a_report_that_loses_every_race_is_a_409_to_resend(admin_api, lead, monkeypatch):
+    """Each attempt finds no call with the external_id, then another writer's call has it when
+    the insert runs (here: one the look-up is made not to see): a 409 to resend, not a 500."""
+    import calls.services
+
+    make_call(lead, external_id="dial-race")
+    monkeypatch.setattr(calls.services, "_locked_with_lead", lambda calls: None)
+    response = admin_api.post_json(
+        CALLS, call_body(lead_id=str(lead.pk), external_id="dial-race", duration_seconds=5)
+    )
+    assert response.status_code == 409, response.content
+    assert response.json()["error"]["field"] == "external_id"
+    assert CallLog.objects.filter(external_id="dial-race").count() == 1

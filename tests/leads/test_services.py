@@ -3,11 +3,11 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from core.errors import NotFound, ServiceError
+from core.errors import Conflict, NotFound, ServiceError
 from events.models import Channel, Event
 from events.services import Actor
 from leads.models import Lead
-from leads.services import lead_add_note, lead_delete, lead_update
+from leads.services import lead_add_note, lead_delete, lead_update, lead_upsert
 from pipelines.selectors import Placement
 from tests.factories import make_lead
 
@@ -67,3 +67,18 @@ def test_a_rep_cannot_act_on_a_lead_that_is_not_theirs_even_through_the_service(
             action()
     lead.refresh_from_db()
     assert lead.name != "mine now"
+
+
+def test_a_create_that_loses_every_race_is_a_conflict_to_resend(admin_user, monkeypatch):
+    """Each attempt reads no lead with the phone, then another writer's lead has it when the
+    insert runs (here: one that the reads are made not to see). Three lost races are a 409 the
+    client can resend, not a 500."""
+    import leads.services
+
+    existing = make_lead(phone="+919800000077")
+    monkeypatch.setattr(leads.services, "_matches", lambda phone_key, email_key: (None, None))
+    actor = Actor(user=admin_user, channel=Channel.API)
+    with pytest.raises(Conflict) as raised:
+        lead_upsert(actor=actor, fields={"name": "Race", "phone": "98000 00077"})
+    assert raised.value.field == "phone"
+    assert Lead.objects.filter(phone_e164=existing.phone_e164).count() == 1
