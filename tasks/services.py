@@ -124,13 +124,22 @@ def call_back_close(
     outbound call made since it was opened (calls.rules.CALL_BACK_DONE; a call logged
     afterwards with an earlier time is not the call back), or when the missed call that opened
     it (`call_id`) turns out to have been answered. Returns how many were closed."""
-    open_call_backs = Task.objects.open().filter(lead=lead, kind=TaskKind.CALL_BACK)
+    open_call_backs = Task.objects.open().filter(lead_id=lead.pk, kind=TaskKind.CALL_BACK)
     if call_id is not None:
         open_call_backs = open_call_backs.filter(call_id=call_id)
     else:
         open_call_backs = open_call_backs.filter(created_at__lte=called_at)
+    # Most completed calls close nothing: a plain read of ids says so (half the CPU of the
+    # locking read with its joins, on every logged call). The lead is locked by the caller,
+    # so no call-back of its can open meanwhile; one closed meanwhile drops out under the lock.
+    found = list(open_call_backs.values_list("pk", flat=True))
+    if not found:
+        return 0
     tasks = list(
-        open_call_backs.select_related("assigned_to", "done_by").select_for_update(of=("self",))
+        Task.objects.open()
+        .filter(pk__in=found)
+        .select_related("assigned_to", "done_by")
+        .select_for_update(of=("self",))
     )
     now = timezone.now()
     for task in tasks:
