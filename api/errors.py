@@ -3,11 +3,13 @@ raised in a view (DRF's exception handler) and those produced outside DRF (unkno
 Django's 404/500 handlers, the middleware's refusals)."""
 
 import logging
+import sys
 from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template import loader
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
@@ -150,7 +152,14 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    """The project's 500 handler: JSON under /api/, the HTML page elsewhere."""
+    """The project's 500 handler: JSON under /api/, the HTML page elsewhere; a 503 to retry
+    when the error was the database's (one raised in a middleware, a page's view). Django calls
+    it while handling the exception, which sys.exception() then is."""
+    unavailable = database_unavailable(sys.exception())
     if request.path.startswith(API_PREFIX):
-        return error_response(500, HTTP_MESSAGES[500])
+        return unavailable_response() if unavailable else error_response(500, HTTP_MESSAGES[500])
+    if unavailable:
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
+        return response
     return defaults.server_error(request)

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
-from django.test import RequestFactory, override_settings
+from django.test import Client, RequestFactory, override_settings
 
 from api.v1.leads import LeadViewSet
 from tests.conftest import KeyClient
@@ -210,4 +210,22 @@ def test_a_lost_database_connection_is_a_503_to_retry_not_a_500(admin_user):
         assert _wsgi_get(handler, "/api/v1/leads", key)[0] == 200
     finally:
         connection.settings_dict["CONN_HEALTH_CHECKS"] = True
+        connection.close()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="drops a PostgreSQL connection")
+@pytest.mark.django_db(transaction=True)
+def test_a_page_that_loses_the_database_is_a_503_to_reload(admin_user):
+    """The session middleware is the first to read: its error reaches the project's 500
+    handler, which answers 503 and a page saying to reload."""
+    client = Client(raise_request_exception=False)
+    client.force_login(admin_user)
+    try:
+        assert client.get("/leads/").status_code == 200
+        _drop_the_connection()  # (the test client does not health-check between requests)
+        response = client.get("/leads/")
+        assert response.status_code == 503
+        assert response["Retry-After"] == "2"
+        assert b"Back in a moment" in response.content
+    finally:
         connection.close()
