@@ -42,7 +42,9 @@ def test_incr_counts_atomically_and_keeps_the_expiry(cache, server):
     assert 0 < ttl <= 30
 
 
-def test_incr_is_one_atomic_round_trip(cache, server, monkeypatch):
+def test_incr_is_one_atomic_round_trip(cache, monkeypatch):
+    """What this connection sends (the server's own command statistics count every client of
+    the shared Redis, the other test worker's rate limits included)."""
     cache.set("hits", 1, timeout=30)
     sent = []
     original = redis.connection.Connection.send_packed_command
@@ -51,21 +53,15 @@ def test_incr_is_one_atomic_round_trip(cache, server, monkeypatch):
         sent.append(command)
         return original(connection, command, *args, **kwargs)
 
-    before = server.info("commandstats")
     monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
     assert cache.incr("hits") == 2
     monkeypatch.undo()
-    after = server.info("commandstats")
-    assert len(sent) == 1  # one command on the wire...
-    calls = {
-        name: after[name]["calls"] - before.get(name, {"calls": 0})["calls"]
-        for name in after
-        if after[name]["calls"] != before.get(name, {"calls": 0})["calls"]
-    }
-    # ...a script, which ran the check and the increment inside Redis (INFO is our reading).
-    assert calls == {
-        "cmdstat_eval": 1, "cmdstat_exists": 1, "cmdstat_incrby": 1, "cmdstat_info": 1,
-    }  # fmt: skip
+    [command] = sent  # one round trip...
+    wire = b"".join(command) if isinstance(command, list | tuple) else command
+    # ...a script (RESP: *<count>, $<length>, EVAL, …), which checks and increments in Redis.
+    assert wire.split(b"\r\n")[2].upper() == b"EVAL"
+    assert b"EXISTS" in wire.upper()
+    assert b"INCRBY" in wire.upper()
 
 
 def test_incr_of_a_missing_or_expired_key_raises_and_creates_nothing(cache, server):
