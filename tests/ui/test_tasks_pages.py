@@ -222,7 +222,9 @@ def test_a_task_on_a_lead_the_rep_cannot_see_does_not_show_that_lead(
     rep_client, rep, other_rep, admin_user
 ):
     theirs = make_lead(name="Secret Lead", phone="+919800009999", assigned_to=other_rep)
-    add_task(admin_user, theirs, "Help a colleague", assigned_to=rep)
+    # Overdue, so on Today at any hour (due in an hour falls tomorrow after 23:00 IST).
+    due = timezone.now() - dt.timedelta(minutes=1)
+    add_task(admin_user, theirs, "Help a colleague", due, assigned_to=rep)
     page = rep_client.get("/").content.decode()
     assert "Help a colleague" in page
     assert "Secret Lead" not in page
