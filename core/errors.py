@@ -54,9 +54,16 @@ def clean_fields(fields, cleaners, allowed=None) -> dict:
     return cleaned
 
 
-def text_cleaner(max_length: int | None, *, required: bool):
-    """A clean_fields cleaner for a text field: a string without NUL characters, trimmed, at
-    most `max_length` characters; blank is None, or an error when `required`."""
+def text_cleaner(
+    max_length: int | None,
+    *,
+    required: bool,
+    one_line: bool = False,
+    blank: str = "This field may not be blank.",
+):
+    """A clean_fields cleaner for a text field: a string without NUL characters, trimmed (and,
+    `one_line`, every run of whitespace inside made one space: a name), at most `max_length`
+    characters; blank is None, or the error `blank` when `required`."""
 
     def clean(value):
         if value is None:
@@ -67,10 +74,10 @@ def text_cleaner(max_length: int | None, *, required: bool):
             raise ValueError("Must be a string.")
         if "\x00" in value:
             raise ValueError("Must not contain NUL characters.")
-        value = value.strip()
+        value = " ".join(value.split()) if one_line else value.strip()
         if not value:
             if required:
-                raise ValueError("This field may not be blank.")
+                raise ValueError(blank)
             return None
         if max_length is not None and len(value) > max_length:
             raise ValueError(f"At most {max_length} characters.")

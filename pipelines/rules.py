@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import models
 
-from core.errors import clean_fields
+from core.errors import clean_fields, text_cleaner
 
 
 class LeadStatus(models.TextChoices):
@@ -38,19 +38,6 @@ DEFAULT_STAGES = (
 )
 PIPELINE_FIELDS = ("name", "is_default")
 STAGE_FIELDS = ("name", "status", "probability", "rotting_days")
-
-
-def _name(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("Must be a string.")
-    if "\x00" in value:
-        raise ValueError("Must not contain NUL characters.")
-    value = " ".join(value.split())
-    if not value:
-        raise ValueError("This field may not be blank.")
-    if len(value) > NAME_MAX_LENGTH:
-        raise ValueError(f"At most {NAME_MAX_LENGTH} characters.")
-    return value
 
 
 def _status(value: Any) -> str:
@@ -85,7 +72,7 @@ def _boolean(value: Any) -> bool:
 
 
 _CLEANERS: dict[str, Callable[[Any], Any]] = {
-    "name": _name,
+    "name": text_cleaner(NAME_MAX_LENGTH, required=True, one_line=True),
     "is_default": _boolean,
     "status": _status,
     "probability": _integer(0, 100, nullable=False),

@@ -5,7 +5,7 @@ settings page, the Django admin, commands)."""
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
-from core.errors import clean_fields
+from core.errors import clean_fields, text_cleaner
 
 NAME_MAX_LENGTH = 100
 # A lead's source is at most this long (leads.rules.MAX_LENGTHS["source"]; leads sits above
@@ -13,19 +13,6 @@ NAME_MAX_LENGTH = 100
 SOURCE_MAX_LENGTH = 100
 MAX_REPS = 200
 RULE_FIELDS = ("name", "source", "active")
-
-
-def _name(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("Must be a string.")
-    if "\x00" in value:
-        raise ValueError("Must not contain NUL characters.")
-    value = " ".join(value.split())
-    if not value:
-        raise ValueError("Name the rule.")
-    if len(value) > NAME_MAX_LENGTH:
-        raise ValueError(f"At most {NAME_MAX_LENGTH} characters.")
-    return value
 
 
 def _source(value: Any) -> str:
@@ -48,7 +35,11 @@ def _boolean(value: Any) -> bool:
     return value
 
 
-_CLEANERS: dict[str, Callable[[Any], Any]] = {"name": _name, "source": _source, "active": _boolean}
+_CLEANERS: dict[str, Callable[[Any], Any]] = {
+    "name": text_cleaner(NAME_MAX_LENGTH, required=True, one_line=True, blank="Name the rule."),
+    "source": _source,
+    "active": _boolean,
+}
 
 
 def clean_rule_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
