@@ -435,6 +435,8 @@ def test_bulk_import_reports_created_merged_failed_and_keeps_what_the_team_knows
 @pytest.mark.parametrize("lang", ["python", "bash"])
 def test_nightly_export_pages_until_has_more_is_false(server, lang):
     env, cwd = server
+    # The recipe works out "yesterday" itself, when it runs: not across IST midnight from here.
+    _wait_if_ist_midnight_within(dt.timedelta(minutes=2))
     yesterday = dt.datetime.now(IST).date() - dt.timedelta(days=1)
     noon = dt.datetime.combine(yesterday, dt.time(12), tzinfo=IST)
     for index in range(503):  # two pages of 500
@@ -447,6 +449,13 @@ def test_nightly_export_pages_until_has_more_is_false(server, lang):
         assert "(503 leads)" in output
     else:
         assert (cwd / f"leads-{yesterday}.jsonl").read_text().count("\n") == 503
+
+
+def _wait_if_ist_midnight_within(margin: dt.timedelta) -> None:
+    now = dt.datetime.now(IST)
+    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), tzinfo=IST)
+    if midnight - now < margin:
+        time.sleep((midnight - now).total_seconds() + 1)
 
 
 # --- Manage webhook subscriptions with curl ---------------------------------------------------
