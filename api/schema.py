@@ -9,7 +9,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from .errors import ERROR_CODES
+from .errors import ERROR_CODES, HTTP_MESSAGES, RETRY_AFTER_UNAVAILABLE
 
 ERROR_CODE_CHOICES = list(dict.fromkeys(ERROR_CODES.values()))
 
@@ -151,6 +151,27 @@ REPLAYED = {
     }
 }
 WRITES = ("post", "put", "patch", "delete")
+METHODS = ("get", *WRITES)
+
+
+def add_unavailable(result, generator, request, public):
+    """Any operation can meet a database that is restarting or failing over (api.errors): a
+    503 `service_unavailable` with Retry-After, documented once for all of them."""
+    unavailable = {
+        "description": HTTP_MESSAGES[503],
+        "headers": {
+            "Retry-After": {
+                "description": f"Seconds to wait before retrying ({RETRY_AFTER_UNAVAILABLE}).",
+                "schema": {"type": "integer"},
+            }
+        },
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    for item in result["paths"].values():
+        for method, operation in item.items():
+            if method in METHODS:
+                operation["responses"].setdefault("503", unavailable)
+    return result
 
 
 def add_idempotency(result, generator, request, public):

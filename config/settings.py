@@ -312,6 +312,7 @@ SPECTACULAR_SETTINGS = {
         "api.schema.strip_trailing_slashes",
         "api.schema.add_links",
         "api.schema.add_idempotency",
+        "api.schema.add_unavailable",
     ],
 }
 

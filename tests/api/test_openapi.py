@@ -66,9 +66,10 @@ def test_every_operation_documents_auth_errors_rate_headers_and_the_envelope(sch
     for path, item in schema["paths"].items():
         for method, operation in item.items():
             responses = operation["responses"]
-            for status in ("401", "403", "429"):
+            for status in ("401", "403", "429", "503"):
                 content = responses[status]["content"]["application/json"]["schema"]
                 assert content == {"$ref": error_ref}, (method, path, status)
+            assert "Retry-After" in responses["503"]["headers"], (method, path)
             ok_status = "201" if (method, path) in CREATES else "200"
             ok = responses["202" if (method, path) in ACCEPTS else ok_status]
             assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(
