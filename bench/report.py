@@ -292,9 +292,24 @@ def _query_label(key: str, outcomes: dict) -> str:
     return key
 
 
-def _constant_sql_target(queries: dict, outcomes: dict) -> tuple[str, str] | None:
+def size_label(leads: int) -> str:
+    """100000 -> "100k", 1000000 -> "1M": how the reports name a database's size."""
+    for unit, name in ((1_000_000, "M"), (1_000, "k")):
+        if leads >= unit and leads % unit == 0:
+            return f"{leads // unit}{name}"
+    return f"{leads:,}"
+
+
+def _main_size(ctx: dict) -> str:
+    """The size of the run's main database (the largest it seeded)."""
+    return size_label(max(info.leads for info in ctx["data"].values()))
+
+
+def _constant_sql_target(
+    queries: dict, outcomes: dict, size: str = "100k"
+) -> tuple[str, str] | None:
     """The pipeline requests send as many statements with a 12-stage second pipeline, and at
-    1k leads, as at 100k leads with the default pipeline's 6 stages."""
+    1k leads, as at `size` leads with the default pipeline's 6 stages."""
     parts, same = [], True
     for base in ("pipelines", "ui_board", "ui_board_rep"):
         counts = [len(queries[key]) for key in (base, base + "_stages", base + "_1k")
@@ -307,8 +322,8 @@ def _constant_sql_target(queries: dict, outcomes: dict) -> tuple[str, str] | Non
         return None
     return (
         "PASS" if same else "FAIL",
-        "Constant SQL per request whatever the number of stages or leads (statements at 100k "
-        f"leads, 6 stages / with a second pipeline of {EXTRA_STAGES} stages shown / at 1k "
+        "Constant SQL per request whatever the number of stages or leads (statements at "
+        f"{size} leads, 6 stages / with a second pipeline of {EXTRA_STAGES} stages shown / at 1k "
         f"leads): {'; '.join(parts)}.",
     )
 
@@ -323,8 +338,9 @@ def targets(
     search: dict | None = None,
     hooks: dict | None = None,
     queries: dict | None = None,
+    size: str = "100k",
 ) -> list[tuple[str, str]]:
-    """(verdict, sentence) for each target."""
+    """(verdict, sentence) for each target; `size` names the main database's (size_label)."""
     found = []
 
     def result(key):
@@ -349,18 +365,18 @@ def targets(
             loaded = f" Under full load the p50 ratio is {loaded_ratio:.2f}×."
         found.append((
             "PASS" if ratio <= MERGE_RATIO_MAX else "FAIL",
-            f"Merge p50 latency at 100k leads is {ratio:.2f}× that at 1k leads "
+            f"Merge p50 latency at {size} leads is {ratio:.2f}× that at 1k leads "
             f"({_ms(big.latency_us['p50'])} vs {_ms(small.latency_us['p50'])} ms, one connection); "
             f"target ≤ {MERGE_RATIO_MAX}×.{loaded}",
         ))  # fmt: skip
     pages = (
         ("ui_list", "`/leads/` page", UI_P50_MAX_MS),
         ("ui_detail", "Lead detail (200 calls) page", UI_P50_MAX_MS),
-        ("ui_board", "Pipeline board `/pipeline/` (admin: all 100k leads)", BOARD_P50_MAX_MS),
+        ("ui_board", f"Pipeline board `/pipeline/` (admin: all {size} leads)", BOARD_P50_MAX_MS),
         ("ui_board_rep", "Pipeline board `/pipeline/` as a sales rep (their leads)",
          BOARD_P50_MAX_MS),
-        ("pipelines_probe", "`GET /api/v1/pipelines` (per-stage counts and sums of all 100k "
-         "leads)", PIPELINES_P50_MAX_MS),
+        ("pipelines_probe", "`GET /api/v1/pipelines` (per-stage counts and sums of all "
+         f"{size} leads)", PIPELINES_P50_MAX_MS),
     )  # fmt: skip
     for key, page, limit in pages:
         outcome = outcomes.get(key)
@@ -377,7 +393,7 @@ def targets(
         ))  # fmt: skip
     for target in (_lookup_target(outcomes), _search_target(outcomes, search),
                    _bulk_target(outcomes),
-                   _constant_sql_target(queries or {}, outcomes)):  # fmt: skip
+                   _constant_sql_target(queries or {}, outcomes, size)):  # fmt: skip
         if target is not None:
             found.append(target)
     found += _outbox_targets(outcomes)
@@ -514,7 +530,9 @@ def render(ctx: dict[str, Any]) -> str:
         "increment).",
     ]
     lines += ["", "## Targets", ""]
-    found = targets(outcomes, ctx.get("search"), ctx.get("webhooks"), ctx["queries"])
+    found = targets(
+        outcomes, ctx.get("search"), ctx.get("webhooks"), ctx["queries"], _main_size(ctx)
+    )
     lines += [f"- **{verdict}** {sentence}" for verdict, sentence in found]
     lines += _webhooks_section(ctx.get("webhooks") or {})
     if ctx["sweep"]:
@@ -643,7 +661,11 @@ def as_json(ctx: dict[str, Any]) -> dict:
         "targets": [
             {"verdict": v, "text": t}
             for v, t in targets(
-                ctx["outcomes"], ctx.get("search"), ctx.get("webhooks"), ctx["queries"]
+                ctx["outcomes"],
+                ctx.get("search"),
+                ctx.get("webhooks"),
+                ctx["queries"],
+                _main_size(ctx),
             )
         ],
         "webhooks": _webhooks_json(ctx["outcomes"], ctx.get("webhooks") or {}),
