@@ -31,7 +31,7 @@ from . import tally
 from .models import Lead
 from .representation import lead_to_api
 from .rules import clean_lead_fields, merge_tags
-from .services import _check_assignment, _edit_changes, _joined_rows_current, _placed
+from .services import check_assignment, edit_changes, joined_rows_current, placed_fields
 
 MAX_LEADS = 5000
 # What a bulk edit may set (the rest of a lead's fields are its own: a phone or a name is
@@ -65,7 +65,7 @@ def leads_bulk_update(
     if not fields:
         raise ServiceError("Say what to change.")
     fields = clean_lead_fields(fields)
-    _check_assignment(actor, fields)
+    check_assignment(actor, fields)
     ids = _ids(lead_ids)
     placement = Placement()
     if "stage_id" in fields:  # a stage that is not there is the request's error, not each lead's
@@ -83,7 +83,7 @@ def leads_bulk_update(
         key = (lead.stage_id, lead.furthest_stage_id)
         if key not in places:
             try:
-                places[key] = _placed(placement, lead, fields)
+                places[key] = placed_fields(placement, lead, fields)
             except ServiceError as error:
                 places[key] = error
         placed = places[key]
@@ -166,7 +166,7 @@ def _locked(actor: Actor, ids: list[uuid.UUID]) -> list[Lead]:
     order (so two bulk edits of the same leads wait for each other instead of deadlocking)."""
     leads = Lead.objects.visible_to(actor.user).filter(pk__in=ids)
     leads = leads.select_related("assigned_to", "stage").select_for_update(of=("self",))
-    return [_joined_rows_current(lead) for lead in leads.order_by("pk")]
+    return [joined_rows_current(lead) for lead in leads.order_by("pk")]
 
 
 def _not_found(count: int) -> dict[str, int]:
@@ -203,7 +203,7 @@ def _apply(
                 lead.stage_entered_at = now  # one moment for the whole edit
             lead.updated_at = now  # (saved only if something changed)
             after = lead_to_api(lead)
-            changes = _edit_changes(before, after)
+            changes = edit_changes(before, after)
             if not changes:
                 unchanged += 1
                 continue

@@ -105,7 +105,7 @@ def lead_create(*, actor: Actor, fields: dict[str, Any]) -> Lead:
 def _create_or(actor: Actor, fields: dict[str, Any], *, merge: MergePolicy | None) -> UpsertResult:
     fields = clean_lead_fields(fields)
     check_contact(fields.get("phone"), fields.get("email"))
-    _check_assignment(actor, fields)
+    check_assignment(actor, fields)
     phone_key = normalize_phone(fields["phone"]) if fields.get("phone") else None
     email_key = normalize_email(fields["email"]) if fields.get("email") else None
 
@@ -170,7 +170,7 @@ def _upsert_many(
         try:
             cleaned = clean_lead_fields(fields)
             check_contact(cleaned.get("phone"), cleaned.get("email"))
-            _check_assignment(actor, cleaned)
+            check_assignment(actor, cleaned)
         except ServiceError as exc:
             results[index] = exc
         else:
@@ -185,7 +185,7 @@ def _upsert_many(
     placed = {}
     for index in fresh:
         try:
-            placed[index] = _placed(placement, None, prepared[index])
+            placed[index] = placed_fields(placement, None, prepared[index])
         except ServiceError as exc:
             results[index] = exc
             del prepared[index]
@@ -272,7 +272,7 @@ def _create_many(actor: Actor, fields_list: list[dict[str, Any]]) -> list[Lead]:
     return leads
 
 
-def _check_assignment(actor: Actor, fields: dict[str, Any]) -> None:
+def check_assignment(actor: Actor, fields: dict[str, Any]) -> None:
     """A sales rep's leads are theirs: they cannot assign to anyone else, and "nobody" (null)
     means themselves, or the lead would vanish from their view."""
     if actor.is_admin or "assigned_to" not in fields:
@@ -293,7 +293,7 @@ def _matches(phone_key: str | None, email_key: str | None) -> tuple[Lead | None,
     # The assignee comes along (the response shows its email); only the lead rows are locked.
     matches = Lead.objects.select_related("assigned_to", "stage").select_for_update(of=("self",))
     for lead in matches.filter(query).order_by("created_at"):
-        _joined_rows_current(lead)
+        joined_rows_current(lead)
         if phone_key and lead.phone_e164 == phone_key:
             by_phone = lead
         if email_key and lead.email_key == email_key:
@@ -348,7 +348,7 @@ def _merge(actor: Actor, lead: Lead, fields: dict[str, Any]) -> None:
         fields = {**fields, "tags": merge_tags(lead.tags, fields["tags"])}
     for name, value in fields.items():
         setattr(lead, name, value)
-    changes = _edit_changes(before, lead_to_api(lead))
+    changes = edit_changes(before, lead_to_api(lead))
     if changes:
         check_contact(lead.phone, lead.email)
         lead.save()
@@ -375,7 +375,7 @@ def _fill_empty(actor: Actor, lead: Lead, fields: dict[str, Any]) -> None:
         _add_note(actor, lead, notes)
 
 
-def _edit_changes(before: dict, after: dict) -> dict[str, list]:
+def edit_changes(before: dict, after: dict) -> dict[str, list]:
     changes = diff(
         {name: before[name] for name in TRACKED_FIELDS},
         {name: after[name] for name in TRACKED_FIELDS},
@@ -387,7 +387,9 @@ def _edit_changes(before: dict, after: dict) -> dict[str, list]:
     return changes
 
 
-def _placed(placement: Placement, lead: Lead | None, fields: dict[str, Any]) -> dict[str, Any]:
+def placed_fields(
+    placement: Placement, lead: Lead | None, fields: dict[str, Any]
+) -> dict[str, Any]:
     """`fields` with the placement fields resolved: `stage` and `status` set to where the
     lead goes (a new lead: always), and when it arrives there. The status is the stage's."""
     fields = dict(fields)
@@ -424,9 +426,9 @@ def _furthest(placement: Placement, stage, furthest_id):
 
 
 def _place_and_hold(placement: Placement, lead: Lead | None, fields: dict[str, Any]) -> dict:
-    """_placed, inside the write's transaction: a stage the lead moves into is held until the
+    """placed, inside the write's transaction: a stage the lead moves into is held until the
     write commits, so that it cannot be archived or change its status in between."""
-    fields = _placed(placement, lead, fields)
+    fields = placed_fields(placement, lead, fields)
     if "stage" in fields:
         placement.hold({fields["stage"]})
     return fields
@@ -444,10 +446,10 @@ def _locked(actor: Actor, lead_id) -> Lead:
     lead = leads.select_for_update(of=("self",)).filter(pk=lead_id).first()
     if lead is None:
         raise NotFound("This lead does not exist (any more).", "lead_id")
-    return _joined_rows_current(lead)
+    return joined_rows_current(lead)
 
 
-def _joined_rows_current(lead: Lead) -> Lead:
+def joined_rows_current(lead: Lead) -> Lead:
     """A lead locked after waiting for another write is read again by PostgreSQL, but the rows
     joined to it (select_related) are not: its assignee or stage may be the one it had before
     that write. Such a stale one is dropped, to be read when used."""
@@ -478,7 +480,7 @@ def lead_replace(*, actor: Actor, lead: Lead, fields: dict[str, Any]) -> LeadCha
 
 def _update(actor: Actor, lead: Lead, fields: dict[str, Any], *, restart: bool) -> LeadChange:
     fields = clean_lead_fields(fields)
-    _check_assignment(actor, fields)
+    check_assignment(actor, fields)
     try:
         with transaction.atomic():
             lead = _locked(actor, lead.pk)
@@ -490,7 +492,7 @@ def _update(actor: Actor, lead: Lead, fields: dict[str, Any], *, restart: bool) 
             fields = _place_and_hold(placement, lead, fields)
             for name, value in fields.items():
                 setattr(lead, name, value)
-            changes = _edit_changes(before, lead_to_api(lead))
+            changes = edit_changes(before, lead_to_api(lead))
             if changes:
                 check_contact(lead.phone, lead.email)
                 lead.save()
@@ -514,7 +516,7 @@ def lead_merge(*, actor: Actor, lead: Lead, fields: dict[str, Any]) -> Lead:
     """Merge `fields` into a lead a person chose (the new-lead form, on a duplicate), as a
     duplicate sent to lead_upsert would merge: fields given overwrite, tags are added."""
     fields = clean_lead_fields(fields)
-    _check_assignment(actor, fields)
+    check_assignment(actor, fields)
     try:
         with transaction.atomic():
             lead = _locked(actor, lead.pk)
@@ -573,7 +575,7 @@ def lead_remove_tag(*, actor: Actor, lead: Lead, tag: str) -> LeadChange:
 def _set_tags(actor: Actor, lead: Lead, tags: list[str]) -> LeadChange:
     before = lead_to_api(lead)
     lead.tags = tags
-    changes = _edit_changes(before, lead_to_api(lead))
+    changes = edit_changes(before, lead_to_api(lead))
     if changes:
         lead.save()
         _record(actor, Verb.LEAD_UPDATED, lead, changes, lead_to_api(lead))
