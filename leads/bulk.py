@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.errors import ServiceError
+from core.locking import lock_rows
 from events.models import Verb
 from events.services import Actor, record_events
 from pipelines.selectors import Placement
@@ -31,7 +32,7 @@ from . import tally
 from .models import Lead
 from .representation import lead_to_api
 from .rules import clean_lead_fields, merge_tags
-from .services import check_assignment, edit_changes, joined_rows_current, placed_fields
+from .services import check_assignment, edit_changes, placed_fields
 
 MAX_LEADS = 5000
 # What a bulk edit may set (the rest of a lead's fields are its own: a phone or a name is
@@ -164,9 +165,8 @@ def _ids(lead_ids: Iterable[Any]) -> list[uuid.UUID]:
 def _locked(actor: Actor, ids: list[uuid.UUID]) -> list[Lead]:
     """The leads of `ids` the actor may see, locked for this transaction in one query, in id
     order (so two bulk edits of the same leads wait for each other instead of deadlocking)."""
-    leads = Lead.objects.visible_to(actor.user).filter(pk__in=ids)
-    leads = leads.select_related("assigned_to", "stage").select_for_update(of=("self",))
-    return [joined_rows_current(lead) for lead in leads.order_by("pk")]
+    leads = Lead.objects.visible_to(actor.user).select_related("assigned_to", "stage")
+    return lock_rows(leads, ids)
 
 
 def _not_found(count: int) -> dict[str, int]:

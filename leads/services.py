@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import Conflict, Forbidden, NotFound, ServiceError
+from core.locking import joined_rows_current, lock_rows
 from events.models import Verb
 from events.services import Actor, diff, record_event, record_events
 from pipelines.models import Stage
@@ -443,23 +444,10 @@ def _record(actor: Actor, verb: Verb, lead: Lead, changes: dict, snapshot: dict 
 def _locked(actor: Actor, lead_id) -> Lead:
     """The lead, locked for this transaction, if it still exists and the actor may see it."""
     leads = Lead.objects.visible_to(actor.user).select_related("assigned_to", "stage")
-    lead = leads.select_for_update(of=("self",)).filter(pk=lead_id).first()
-    if lead is None:
+    locked = lock_rows(leads, [lead_id])
+    if not locked:
         raise NotFound("This lead does not exist (any more).", "lead_id")
-    return joined_rows_current(lead)
-
-
-def joined_rows_current(lead: Lead) -> Lead:
-    """A lead locked after waiting for another write is read again by PostgreSQL, but the rows
-    joined to it (select_related) are not: its assignee or stage may be the one it had before
-    that write. Such a stale one is dropped, to be read when used."""
-    for name in ("assigned_to", "stage"):
-        field = Lead._meta.get_field(name)
-        if field.is_cached(lead):
-            related = field.get_cached_value(lead)
-            if (related.pk if related is not None else None) != getattr(lead, field.attname):
-                field.delete_cached_value(lead)
-    return lead
+    return locked[0]
 
 
 def lead_update(*, actor: Actor, lead: Lead, fields: dict[str, Any]) -> LeadChange:

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import Conflict, Forbidden, InvalidFields, NotFound
+from core.locking import joined_rows_current, lock_rows
 from events.models import Verb
 from events.services import Actor, diff, plain, record_event, record_events
 from leads.models import Lead
@@ -24,6 +25,7 @@ from .rules import CALL_BACK_TITLE, TaskKind, call_back_due, clean_task_fields
 # What an event compares before and after a change (the API's names).
 TRACKED = ("title", "due_at", "notes", "assigned_to", "done", "done_at", "done_by")
 REP_ASSIGNS_ONLY_THEMSELVES = "Sales reps can assign tasks only to themselves."
+ANOTHER_OPEN_CALL_BACK = "This lead has another open call-back; complete that one instead."
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,15 @@ def task_update(*, actor: Actor, task: Task, fields: dict[str, Any]) -> TaskChan
             task.done_at, task.done_by = timezone.now(), actor.user
         elif done is False:
             task.done_at, task.done_by = None, None
-        return _save_changes(actor, task, before)
+        if not (done is False and task.kind == TaskKind.CALL_BACK):
+            return _save_changes(actor, task, before)
+        try:
+            # A savepoint: another call-back of the lead reopened at the same moment passed
+            # the same check; the database's one-open-call-back rule settles it.
+            with transaction.atomic():
+                return _save_changes(actor, task, before)
+        except IntegrityError:
+            raise Conflict(ANOTHER_OPEN_CALL_BACK, "done") from None
 
 
 def task_delete(*, actor: Actor, task: Task) -> None:
@@ -135,12 +145,13 @@ def call_back_close(
     found = list(open_call_backs.values_list("pk", flat=True))
     if not found:
         return 0
-    tasks = list(
-        Task.objects.open()
+    tasks = [
+        joined_rows_current(task)
+        for task in Task.objects.open()
         .filter(pk__in=found)
         .select_related("assigned_to", "done_by")
         .select_for_update(of=("self",))
-    )
+    ]
     now = timezone.now()
     for task in tasks:
         before = _tracked(task)
@@ -193,7 +204,7 @@ def _check_no_other_open_call_back(task: Task) -> None:
     open is refused, never a 500."""
     others = Task.objects.open().filter(lead_id=task.lead_id, kind=TaskKind.CALL_BACK)
     if others.exclude(pk=task.pk).exists():
-        raise Conflict("This lead has another open call-back; complete that one instead.", "done")
+        raise Conflict(ANOTHER_OPEN_CALL_BACK, "done")
 
 
 def tasks_follow_lead(sender, *, events, actor, **kwargs) -> None:
@@ -220,7 +231,7 @@ def tasks_follow_lead(sender, *, events, actor, **kwargs) -> None:
     )
     moved, changes = [], []
     now = timezone.now()
-    for task in tasks:
+    for task in map(joined_rows_current, tasks):
         previous, new = handed[task.lead_id]
         if task.assigned_to is None or task.assigned_to.email != previous or new not in users:
             continue
@@ -264,13 +275,8 @@ def _visible_lead(actor: Actor, lead_id) -> Lead:
 
 
 def _locked(actor: Actor, task_id) -> Task:
-    task = (
-        Task.objects.visible_to(actor.user)
-        .select_related("lead", "assigned_to", "done_by")
-        .select_for_update(of=("self",))
-        .filter(pk=task_id)
-        .first()
-    )
-    if task is None:
+    tasks = Task.objects.visible_to(actor.user).select_related("lead", "assigned_to", "done_by")
+    locked = lock_rows(tasks, [task_id])
+    if not locked:
         raise NotFound("This task does not exist (any more).")
-    return task
+    return locked[0]

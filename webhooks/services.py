@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, NotFound, ServiceError
+from core.locking import joined_rows_current
 from events.models import Verb
 from events.services import Actor, diff, record_event
 
@@ -162,7 +163,7 @@ def _locked(actor: Actor, subscription_id) -> Subscription:
     )
     if found is None:
         raise NotFound("This webhook subscription does not exist (any more).")
-    return found
+    return joined_rows_current(found)
 
 
 def _editable(representation: dict) -> dict:
