@@ -1,6 +1,10 @@
+import re
 from collections.abc import Mapping
 
 from rest_framework import serializers
+
+# A date, then a time of day: ISO 8601's extended (2026-04-22T10:30) or basic (20260422T1030).
+_DATE_AND_TIME = re.compile(r"[0-9]{4}-?[0-9]{2}-?[0-9]{2}[T ][0-9]")
 
 _STRING_FIELDS = (
     serializers.CharField,
@@ -40,3 +44,13 @@ def _type_error(field: serializers.Field, value) -> str | None:
         if isinstance(field, serializers.IntegerField) and not float(value).is_integer():
             return "Must be an integer."
     return None
+
+
+class TimestampField(serializers.DateTimeField):
+    """An ISO 8601 date and time of day (UTC when it names no offset). A bare date is a 400:
+    Python reads `2026-12-04` as midnight UTC, 05:30 in IST, a time nobody asked for."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and not _DATE_AND_TIME.match(value.strip()):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]][Z|+HH:MM]")
+        return super().to_internal_value(value)

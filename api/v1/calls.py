@@ -23,7 +23,7 @@ from calls.rules import (
 from calls.services import call_delete, call_record, call_update
 
 from ..schema import RATE_LIMIT_HEADERS, DeletedSerializer, envelope, error_responses
-from ..serializers import StrictJSONSerializer
+from ..serializers import StrictJSONSerializer, TimestampField
 from ..viewsets import APIViewSet, DestroyMixin, RetrieveMixin, require_changes
 
 
@@ -59,7 +59,7 @@ class CallLogSerializer(StrictJSONSerializer, serializers.ModelSerializer):
         error_messages={"max_value": DURATION_TOO_LONG},
         help_text="Call duration in seconds, at most 86,400 (a day); 0 = missed.",
     )
-    called_at = serializers.DateTimeField(
+    called_at = TimestampField(
         required=False,
         help_text="When the call happened (ISO 8601; UTC if no offset is given). Default: now.",
     )
@@ -93,7 +93,7 @@ class CallLogPatchSerializer(StrictJSONSerializer):
         help_text="Call duration in seconds, at most 86,400 (a day).",
     )
     notes = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    called_at = serializers.DateTimeField(required=False)
+    called_at = TimestampField(required=False)
     recording_url = serializers.CharField(
         required=False, allow_null=True, max_length=RECORDING_URL_LENGTH
     )

@@ -11,7 +11,7 @@ from tasks.rules import EDITABLE_FIELDS, NOTES_MAX_LENGTH, TITLE_MAX_LENGTH, Tas
 from tasks.services import task_create, task_delete, task_update
 
 from ..schema import RATE_LIMIT_HEADERS, DeletedSerializer, envelope, error_responses
-from ..serializers import StrictJSONSerializer
+from ..serializers import StrictJSONSerializer, TimestampField
 from ..viewsets import APIViewSet, DestroyMixin, RetrieveMixin, require_changes
 from .leads import AssigneeField
 
@@ -27,9 +27,7 @@ class TaskSerializer(StrictJSONSerializer):
         help_text="`call_back` (made after a missed inbound call) or `follow_up`.",
     )
     title = serializers.CharField(max_length=TITLE_MAX_LENGTH, help_text="1–200 characters.")
-    due_at = serializers.DateTimeField(
-        help_text="When it is due (ISO 8601; UTC if no offset is given)."
-    )
+    due_at = TimestampField(help_text="When it is due (ISO 8601; UTC if no offset is given).")
     notes = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=NOTES_MAX_LENGTH
     )
@@ -52,7 +50,7 @@ class TaskSerializer(StrictJSONSerializer):
 
 class TaskPatchSerializer(StrictJSONSerializer):
     title = serializers.CharField(max_length=TITLE_MAX_LENGTH, required=False)
-    due_at = serializers.DateTimeField(required=False)
+    due_at = TimestampField(required=False)
     notes = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=NOTES_MAX_LENGTH
     )

@@ -55,6 +55,8 @@ def test_zero_seconds_defaults_to_missed_unless_an_outcome_is_given(admin_api, l
         ("2026-04-22T16:00:00+05:30", "2026-04-22T10:30:00Z"),
         ("2026-04-22T10:30:00.123456Z", "2026-04-22T10:30:00Z"),
         ("2026-04-22T10:30:00", "2026-04-22T10:30:00Z"),
+        ("2026-04-22 10:30Z", "2026-04-22T10:30:00Z"),
+        ("20260422T103000Z", "2026-04-22T10:30:00Z"),
     ],
 )
 def test_called_at_accepts_iso_8601_and_is_returned_in_utc(admin_api, lead, sent, stored):
@@ -80,6 +82,8 @@ def test_called_at_accepts_iso_8601_and_is_returned_in_utc(admin_api, lead, sent
          "outcome"),
         ({"lead_id": "LEAD", "call_type": "Inbound", "duration_seconds": 5, "called_at": "today"},
          "called_at"),
+        ({"lead_id": "LEAD", "call_type": "Inbound", "duration_seconds": 5,
+          "called_at": "2026-04-22"}, "called_at"),  # a date, not a time
         ({"lead_id": "LEAD", "call_type": "Inbound", "duration_seconds": 5,
           "called_at": "0005-01-03T00:00:03Z"}, "called_at"),
         ({"lead_id": "LEAD", "call_type": "Inbound", "duration_seconds": 5,

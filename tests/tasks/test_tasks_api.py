@@ -78,6 +78,7 @@ def test_an_admin_assigns_a_task_to_anyone_a_rep_only_to_themselves(
         ({"title": "x" * 201}, "title"),
         ({"title": 5}, "title"),
         ({"due_at": "tomorrow"}, "due_at"),
+        ({"due_at": "2026-12-04"}, "due_at"),  # a date, not a time (it read as 00:00 UTC)
         ({"due_at": None}, "due_at"),
         ({"assigned_to": "nobody@example.com"}, "assigned_to"),
         ({"lead_id": "not-a-uuid"}, "lead_id"),
