@@ -405,7 +405,7 @@ class LeadViewSet(RetrieveMixin, DestroyMixin, APIViewSet):
         change = lead_add_tags(actor=self.actor, lead=lead, tags=serializer.validated_data["tags"])
         return Response({"data": self.get_serializer(change.lead).data})
 
-    @action(detail=True, methods=["delete"], url_path=r"tags/(?P<tag>.+)")
+    @action(detail=True, methods=["delete"], url_path=r"tags/(?P<tag>.+?)")
     def remove_tag(self, request, tag: str, *args, **kwargs):
         lead = self.get_object()
         change = lead_remove_tag(actor=self.actor, lead=lead, tag=tag)

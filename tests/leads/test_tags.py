@@ -141,6 +141,12 @@ def test_deleting_a_tag_removes_it_and_answers_the_lead(admin_api):
     assert stored_tags(lead) == ["hot", "ivr"]
 
 
+def test_a_trailing_slash_after_the_tag_is_not_part_of_it(admin_api):
+    lead = make_lead(name="Del", phone="+919800002104", tags=["vip", "a/b"])
+    assert ok(admin_api.delete(tag_url(lead, "vip") + "/"))["tags"] == ["a/b"]
+    assert ok(admin_api.delete(f"{tags_url(lead)}/a/b/"))["tags"] == []
+
+
 def test_deleting_a_tag_matches_it_ignoring_case(admin_api):
     lead = make_lead(name="Del", phone="+919800002102", tags=["VIP", "hot"])
     assert ok(admin_api.delete(tag_url(lead, "vip")))["tags"] == ["hot"]
