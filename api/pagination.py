@@ -1,4 +1,3 @@
-import base64
 import binascii
 import datetime as dt
 import json
@@ -6,6 +5,7 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 
+from django.core import signing
 from django.db import models
 from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
@@ -16,9 +16,14 @@ from core.listing import keyset_condition
 INTEGER = re.compile(r"-?[0-9]{1,12}")
 # A cursor of the longest name (200 four-byte characters) is about 1,150 characters; the limit
 # leaves room for it and keeps a request line under what servers accept (gunicorn: 4,094).
-CURSOR_MAX_LENGTH = 1200
-CURSOR_PATTERN = "^[A-Za-z0-9_-]+$"  # URL-safe base64, without padding
+CURSOR_MAX_LENGTH = 1300
+# URL-safe base64 of the JSON, a dot, and its signature (django.core.signing), without padding.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+CURSOR_SALT = "api.pagination.cursor"
 CURSOR_INVALID = "Not a cursor of this list: pass `pagination.next_cursor` as it came."
+CURSOR_EDITED = (
+    "Not a cursor this API made, or one that was changed: pass `pagination.next_cursor` as it came."
+)
 
 
 class StrictLimitOffsetPagination(LimitOffsetPagination):
@@ -211,10 +216,29 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
 
 
 def encode_cursor(ordering: Sequence[str], values: Sequence) -> str:
-    """[sort, value per column of the ordering] as URL-safe base64 JSON (no padding)."""
-    payload = [ordering[0], *(_dump(value) for value in values)]
-    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-    return base64.urlsafe_b64encode(text).rstrip(b"=").decode("ascii")
+    """[sort, value per column of the ordering], signed."""
+    return sign_cursor([ordering[0], *(_dump(value) for value in values)])
+
+
+class _CursorJSON:
+    """django.core.signing's serializer for a cursor: compact JSON in UTF-8 (a name's sort key
+    may hold any letters, which JSON's ASCII escapes would make six characters each)."""
+
+    def dumps(self, obj) -> bytes:
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+    def loads(self, data: bytes):
+        return json.loads(data.decode())
+
+
+def _signer() -> signing.Signer:
+    return signing.Signer(salt=CURSOR_SALT, sep=".")
+
+
+def sign_cursor(payload: list) -> str:
+    """`payload` as URL-safe base64 JSON, a dot and its HMAC (SECRET_KEY): a client cannot
+    edit a cursor into a position of its choosing, it can only send back what it was given."""
+    return _signer().sign_object(payload, serializer=_CursorJSON)
 
 
 def decode_cursor(raw: str, model: type[models.Model], ordering: Sequence[str]) -> list:
@@ -224,8 +248,9 @@ def decode_cursor(raw: str, model: type[models.Model], ordering: Sequence[str]) 
     if not raw or len(raw) > CURSOR_MAX_LENGTH or not raw.isascii():
         raise invalid
     try:
-        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
-        payload = json.loads(text.decode())
+        payload = _signer().unsign_object(raw, serializer=_CursorJSON)
+    except signing.BadSignature:
+        raise exceptions.ValidationError({"cursor": CURSOR_EDITED}) from None
     except (binascii.Error, ValueError):  # (UnicodeDecodeError and JSONDecodeError included)
         raise invalid from None
     if not isinstance(payload, list) or len(payload) != len(ordering) + 1:

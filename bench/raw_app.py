@@ -10,6 +10,8 @@ checks that COUNT_SQL and PAGE_SQL still match what Django sends (and that the b
 
 import base64
 import datetime as dt
+import hashlib
+import hmac
 import json
 import os
 from decimal import Decimal
@@ -116,12 +118,24 @@ def list_leads() -> bytes:
     return orjson.dumps(body, default=_default)
 
 
+# api.pagination signs its cursors as django.core.signing.Signer(salt=CURSOR_SALT, sep=".")
+# does: an HMAC-SHA256 keyed by SHA-256 of the salt, "signer" and the SECRET_KEY.
+_CURSOR_KEY = hashlib.sha256(
+    b"api.pagination.cursorsigner" + os.environ.get("DJANGO_SECRET_KEY", "").encode()
+).digest()
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
 def _cursor(created_at: dt.datetime, lead_id) -> str:
     """api.pagination.encode_cursor for the default sort."""
     values = ["-created_at", created_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
               str(lead_id)]  # fmt: skip
-    text = json.dumps(values, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(text).rstrip(b"=").decode("ascii")
+    text = _b64(json.dumps(values, separators=(",", ":")).encode())
+    signature = _b64(hmac.new(_CURSOR_KEY, text, hashlib.sha256).digest())
+    return (text + b"." + signature).decode("ascii")
 
 
 def application(environ, start_response):

@@ -8,10 +8,12 @@ import json
 import uuid
 
 import pytest
+from django.core import signing
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from api.pagination import CURSOR_SALT
 from calls.models import CallLog
 from leads.listing import LeadFilter
 from leads.models import Lead
@@ -65,7 +67,18 @@ def assert_bad_cursor(response, message_part: str = "") -> None:
 
 
 def encoded(payload) -> str:
+    """A cursor with this payload (as ASCII JSON: lone surrogates too), signed as the API signs
+    its own: what the payload holds is at fault."""
+    return signing.Signer(salt=CURSOR_SALT, sep=".").sign_object(payload)
+
+
+def unsigned(payload) -> str:
     return base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
+
+
+def payload_of(cursor: str) -> list:
+    text, _signature = cursor.split(".")
+    return json.loads(base64.urlsafe_b64decode(text + "=="))
 
 
 @pytest.fixture
@@ -156,12 +169,31 @@ def test_a_cursor_carries_the_exact_row_values(admin_api):
     make_lead(name="late", created_at=moment)
     params = {"from_date": "2026-10-01", "to_date": "2026-11-30", "limit": 1}
     cursor = body_of(admin_api.get(LEADS, params))["pagination"]["next_cursor"]
-    sort, created_at, lead_id = json.loads(base64.urlsafe_b64decode(cursor + "=="))
+    sort, created_at, lead_id = payload_of(cursor)
     assert sort == "-created_at"
     assert dt.datetime.fromisoformat(created_at) == moment
     assert uuid.UUID(lead_id) == Lead.objects.get(name="late").pk
     rest = body_of(admin_api.get(LEADS, {**params, "cursor": cursor}))
     assert [lead["id"] for lead in rest["data"]] == [str(early.pk)]
+
+
+def test_an_edited_or_unsigned_cursor_is_a_400(admin_api):
+    for _ in range(3):
+        make_lead()
+    cursor = body_of(admin_api.get(LEADS, {"limit": 1}))["pagination"]["next_cursor"]
+    sort, created_at, lead_id = payload_of(cursor)
+    signature = cursor.split(".")[1]
+    earlier = (dt.datetime.fromisoformat(created_at) - dt.timedelta(days=1)).isoformat()
+    for forged in (
+        f"{unsigned([sort, earlier, lead_id]).split('.')[0]}.{signature}",  # another position
+        f"{unsigned([sort, created_at, lead_id.upper()])}.{signature}",
+        unsigned([sort, created_at, lead_id]),  # the payload alone
+        f"{cursor.split('.')[0]}.{signature[:-1]}",
+        cursor + "x",
+    ):
+        assert_bad_cursor(admin_api.get(LEADS, {"cursor": forged}), "changed")
+        assert_bad_cursor(admin_api.get(CALLS, {"cursor": forged}), "changed")
+    assert body_of(admin_api.get(LEADS, {"cursor": cursor}))["data"]
 
 
 def test_a_cursor_of_another_sort_is_a_400(admin_api):
@@ -185,6 +217,7 @@ SOME_ID = "3f1c2a9e-8d4b-4c6f-9a1e-2b7d5e8f0a13"  # (fixed: xdist workers collec
 GARBAGE = [
     "x",
     "not base64!",
+    "not.signed",
     "%%%%",
     "a" * 5000,
     "é",
@@ -358,11 +391,7 @@ def test_openapi_documents_cursor_and_next_cursor(schema):
 
 
 def test_a_cursor_with_a_lone_surrogate_is_a_400(admin_api):
-    import base64
-    import json as json_module
-
-    payload = json_module.dumps(["name", "\ud800", "0b5e4b6a-3f0e-4a39-9d55-4cfb1c8e2f10"])
-    raw = base64.urlsafe_b64encode(payload.encode()).rstrip(b"=").decode()
+    raw = encoded(["name", "\ud800", "0b5e4b6a-3f0e-4a39-9d55-4cfb1c8e2f10"])
     response = admin_api.get("/api/v1/leads", {"sort": "name", "cursor": raw})
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "cursor"
