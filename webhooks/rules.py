@@ -201,6 +201,10 @@ def resolve(target: Target, timeout: float = DNS_TIMEOUT_SECONDS) -> list[str]:
     """The addresses the target's host stands for, all of them checked by the SSRF guard:
     raises ServiceError(url) when any is refused, Unresolvable when there are none (or the
     lookup takes longer than `timeout`)."""
+    if is_ip_literal(target.host) and not private_urls_allowed():
+        # An address is judged as written, before any lookup: one with a zone the lookup
+        # does not know (`[::1%25lo]`) would otherwise pass as a name that does not resolve.
+        _refuse(target, target.host)
     lookup = _RESOLVERS.submit(
         socket.getaddrinfo, target.host, target.port, type=socket.SOCK_STREAM
     )
@@ -215,13 +219,15 @@ def resolve(target: Target, timeout: float = DNS_TIMEOUT_SECONDS) -> list[str]:
         raise Unresolvable(f"{target.host} does not resolve")
     if not private_urls_allowed():
         for address in addresses:
-            reason = refusal(address)
-            if reason:
-                where = reason if is_ip_literal(target.host) else f"{target.host} → {reason}"
-                raise ServiceError(
-                    f"Refused: {where}. Webhooks go to public addresses only.", "url"
-                )
+            _refuse(target, address)
     return addresses
+
+
+def _refuse(target: Target, address: str) -> None:
+    reason = refusal(address)
+    if reason:
+        where = reason if is_ip_literal(target.host) else f"{target.host} → {reason}"
+        raise ServiceError(f"Refused: {where}. Webhooks go to public addresses only.", "url")
 
 
 def is_ip_literal(host: str) -> bool:

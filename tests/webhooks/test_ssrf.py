@@ -36,6 +36,8 @@ REFUSED = [
     "http://[::ffff:10.0.0.1]/x",
     "http://[::ffff:169.254.169.254]/x",
     "http://[2002:7f00:1::]/x",  # 6to4 of 127.0.0.1
+    "http://[::1%25lo]:8498/x",  # with a zone: judged as written, not looked up
+    "http://[fe80::1%25eth0]/x",
     "http://localhost/x",  # a name that resolves to 127.0.0.1
 ]
 
