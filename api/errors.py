@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from core.errors import InvalidFields, ServiceError
-from core.http import API_PREFIX
+from core.http import is_api_path
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def api_not_found(request, *args, **kwargs):
 
 def not_found(request, exception=None):
     """The project's 404 handler: JSON under /api/, the HTML page elsewhere."""
-    if request.path.startswith(API_PREFIX):
+    if is_api_path(request.path):
         return api_not_found(request)
     return defaults.page_not_found(request, exception)
 
@@ -156,7 +156,7 @@ def server_error(request):
     when the error was the database's (one raised in a middleware, a page's view). Django calls
     it while handling the exception, which sys.exception() then is."""
     unavailable = database_unavailable(sys.exception())
-    if request.path.startswith(API_PREFIX):
+    if is_api_path(request.path):
         return unavailable_response() if unavailable else error_response(500, HTTP_MESSAGES[500])
     if unavailable:
         response = HttpResponse(loader.get_template("503.html").render(), status=503)

@@ -10,13 +10,14 @@ from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpResponse
 
-from core.http import API_PREFIX
+from core.http import API_PREFIX, is_api_path
 
 from .errors import HTTP_MESSAGES, database_unavailable, error_response, unavailable_response
 
 logger = logging.getLogger(__name__)
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+API_ROOT = API_PREFIX.rstrip("/")
 
 
 class APIMiddleware:
@@ -27,9 +28,12 @@ class APIMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path.startswith(API_PREFIX):
+        if not is_api_path(request.path):
             return self.get_response(request)
         refusal = _refuse_plain_http(request) or _read_chunked_body(request)
+        if refusal is None and request.path == API_ROOT:
+            # Nothing is at the bare prefix: the API's 404, not the pages' slash redirect.
+            refusal = error_response(404, HTTP_MESSAGES[404])
         response = refusal or self.get_response(request)
         if response.status_code >= 400 and not _is_json(response):
             response = _envelope_for(response)
@@ -42,7 +46,7 @@ class APIMiddleware:
         return response
 
     def process_exception(self, request, exception):
-        if not request.path.startswith(API_PREFIX):
+        if not is_api_path(request.path):
             return None
         if database_unavailable(exception):
             logger.warning("Database unavailable in %s: %s", request.path, exception)

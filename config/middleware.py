@@ -1,4 +1,5 @@
-"""Project-wide middleware: the health check, and the Content-Security-Policy header."""
+"""Project-wide middleware: the health check, proxy headers only from trusted proxies, and the
+Content-Security-Policy header."""
 
 import functools
 import logging
@@ -11,6 +12,8 @@ from django.core.signals import setting_changed
 from django.db import connection
 from django.dispatch import receiver
 from django.http import HttpResponse
+
+from core.http import from_trusted_proxy
 
 logger = logging.getLogger(__name__)
 PATH = "/healthz"
@@ -41,6 +44,21 @@ def _plain(text: str, status: int) -> HttpResponse:
     response = HttpResponse(text, content_type="text/plain", status=status)
     response["Cache-Control"] = "no-store"
     return response
+
+
+class UntrustedProxyHeadersMiddleware:
+    """`X-Forwarded-Proto` says a request came over HTTPS only when a trusted proxy says so
+    (settings.TRUSTED_PROXIES, as for X-Forwarded-For): from anyone else it is dropped before
+    Django reads it (SECURE_PROXY_SSL_HEADER), so a client on plain HTTP cannot skip the
+    HTTPS redirect, or the API's refusal, by sending it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "HTTP_X_FORWARDED_PROTO" in request.META and not from_trusted_proxy(request):
+            del request.META["HTTP_X_FORWARDED_PROTO"]
+        return self.get_response(request)
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Before anything reads the Host header or redirects to HTTPS.
     "config.middleware.HealthCheckMiddleware",
+    # Before anything asks whether the request is secure (X-Forwarded-Proto, trusted proxies).
+    "config.middleware.UntrustedProxyHeadersMiddleware",
     # API requests: HTTPS required without a redirect, chunked bodies, the JSON error envelope.
     "api.middleware.APIMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -9,6 +9,13 @@ from django.conf import settings
 # Everything under this path is the JSON API; everything else is a page.
 API_PREFIX = "/api/"
 
+
+def is_api_path(path: str) -> bool:
+    """Under API_PREFIX, or the prefix without its slash (`POST /api` is an API request too:
+    a JSON 404, not a redirect to `/api/`)."""
+    return path.startswith(API_PREFIX) or path == API_PREFIX.rstrip("/")
+
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -63,3 +70,9 @@ def request_client_ip(request) -> str | None:
     )
     request._client_ip = str(address) if address is not None else None
     return request._client_ip
+
+
+def from_trusted_proxy(request) -> bool:
+    """The connection comes from one of settings.TRUSTED_PROXIES."""
+    address = parse_address(request.META.get("REMOTE_ADDR", ""))
+    return address is not None and within(address, settings.TRUSTED_PROXIES)

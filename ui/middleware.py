@@ -3,7 +3,7 @@ from django.http import HttpResponseBadRequest
 from django.utils import timezone
 from django.utils.html import escape
 
-from core.http import API_PREFIX
+from core.http import is_api_path
 
 
 class DisplayTimeZoneMiddleware:
@@ -14,7 +14,7 @@ class DisplayTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith(API_PREFIX):
+        if is_api_path(request.path):
             return self.get_response(request)
         with timezone.override(settings.DISPLAY_TIME_ZONE):
             return self.get_response(request)
@@ -30,7 +30,7 @@ class RefuseNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path.startswith(API_PREFIX):
+        if not is_api_path(request.path):
             field = _field_with_nul(request)
             if field is not None:
                 return HttpResponseBadRequest(

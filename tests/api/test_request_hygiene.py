@@ -2,6 +2,7 @@
 repeated parameters, NUL characters, chunked bodies, and caching of responses with lead data."""
 
 import io
+import ipaddress
 import json
 
 import pytest
@@ -35,6 +36,13 @@ def test_a_write_to_a_mistyped_path_is_a_json_404_not_a_csrf_403(path, method):
     assert error["code"] == "not_found"
 
 
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+def test_the_bare_api_prefix_is_a_json_404_not_a_redirect(method):
+    client = Client(enforce_csrf_checks=True)
+    response = client.generic(method.upper(), "/api", b"{}", content_type="application/json")
+    assert error_of(response, 404)["code"] == "not_found"
+
+
 # --- HTTPS --------------------------------------------------------------------------------
 
 
@@ -56,6 +64,36 @@ def test_https_api_requests_are_served_and_pages_still_redirect(admin_api, clien
     response = client.get("/leads/")
     assert response.status_code == 301
     assert response["Location"].startswith("https://")
+
+
+PROXIED_HTTPS = {"HTTP_X_FORWARDED_PROTO": "https"}
+
+
+@override_settings(
+    SECURE_SSL_REDIRECT=True, SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")
+)
+def test_x_forwarded_proto_from_a_client_that_is_not_a_trusted_proxy_is_ignored(
+    admin_api, client, settings
+):
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.9.0.0/16")]  # not 127.0.0.1
+    error = error_of(admin_api.get(LEADS, **PROXIED_HTTPS), 400)
+    assert "HTTPS is required" in error["message"]
+    response = client.get("/leads/", **PROXIED_HTTPS)
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")
+
+
+@override_settings(
+    SECURE_SSL_REDIRECT=True, SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")
+)
+def test_x_forwarded_proto_from_a_trusted_proxy_makes_the_request_secure(
+    admin_api, client, settings
+):
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("127.0.0.0/8")]
+    assert admin_api.get(LEADS, **PROXIED_HTTPS).status_code == 200
+    response = client.get("/leads/", **PROXIED_HTTPS)
+    assert response.status_code == 302  # to the login page, over HTTPS already
+    assert response["Location"].startswith("/login/")
 
 
 # --- Query strings ------------------------------------------------------------------------
