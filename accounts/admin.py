@@ -2,16 +2,24 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
-from .models import User
+from .models import User, clean_user_email
 
 
-class EmailUserCreationForm(UserCreationForm):
+class CleanEmailMixin:
+    """The email as it is stored (lowercased) before the form checks it is unique and that the
+    model's constraint holds: `New.Person@Example.com` is added as new.person@example.com."""
+
+    def clean_email(self):
+        return clean_user_email(self.cleaned_data.get("email"))
+
+
+class EmailUserCreationForm(CleanEmailMixin, UserCreationForm):
     class Meta:
         model = User
         fields = ("email",)
 
 
-class EmailUserChangeForm(UserChangeForm):
+class EmailUserChangeForm(CleanEmailMixin, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"

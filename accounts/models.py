@@ -1,15 +1,23 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models.functions import Lower
+
+
+def clean_user_email(email) -> str:
+    """A user's email as stored: trimmed and lowercased (the unique index is then
+    case-insensitive). Raises ValidationError when it is not an email address: every path that
+    makes a user (the admin, create_api_key, the manager) goes through here."""
+    email = (email or "").strip().lower()
+    validate_email(email)
+    return email
 
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra_fields):
-        if not email:
-            raise ValueError("Users need an email address.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=clean_user_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user

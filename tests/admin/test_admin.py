@@ -5,6 +5,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from accounts.models import User
 from apikeys.models import APIKey
 from calls.models import CallLog
 from events.models import Event
@@ -255,3 +256,20 @@ def test_a_key_with_an_allowlist_stored_around_the_app_answers_403_not_500(admin
     response = KeyClient(raw).get("/api/v1/leads")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "forbidden"
+
+
+def test_a_user_added_with_a_mixed_case_email_is_stored_lowercased(browser):
+    password = "A-long-enough-passphrase-42"
+    response = browser.post(
+        "/admin/accounts/user/add/",
+        {"email": " New.Person@Example.com ", "password1": password, "password2": password},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert User.objects.filter(email="new.person@example.com").exists()
+    again = browser.post(
+        "/admin/accounts/user/add/",
+        {"email": "NEW.PERSON@example.com", "password1": password, "password2": password},
+    )
+    assert again.status_code == 200
+    assert "already exists" in again.content.decode()
+    assert User.objects.filter(email__iexact="new.person@example.com").count() == 1

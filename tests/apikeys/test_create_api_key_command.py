@@ -57,6 +57,9 @@ def test_existing_user_is_reused():
         ["--permissions", ""],
         ["--allow-ip", "10.0.0.1/8"],
         ["--rate-limit", "0"],
+        ["--email", "a b@@"],
+        ["--email", "not-an-email"],
+        ["--email", ""],
     ],
 )
 def test_bad_options_are_errors_not_keys(args):

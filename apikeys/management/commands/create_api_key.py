@@ -1,7 +1,8 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.models import User
+from accounts.models import User, clean_user_email
 from apikeys.models import Permission
 from apikeys.services import apikey_create
 from core.errors import ServiceError
@@ -37,7 +38,10 @@ class Command(BaseCommand):
         unknown = wanted - set(Permission.values)
         if unknown or not wanted:
             raise CommandError(f"--permissions takes read, write, delete; got {permissions!r}.")
-        email = User.objects.normalize_email(email).strip().lower()
+        try:
+            email = clean_user_email(email)
+        except ValidationError as exc:
+            raise CommandError(f"--email: {' '.join(exc.messages)} (got {email!r})") from None
         user = User.objects.filter(email=email).first()
         if user is None:
             user = User.objects.create_user(email=email, is_staff=admin, is_superuser=admin)
