@@ -10,7 +10,7 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 
-from core.errors import InvalidFields, clean_fields
+from core.errors import InvalidFields, clean_fields, text_cleaner
 
 
 class CallType(models.TextChoices):
@@ -31,6 +31,7 @@ EDITABLE_FIELDS = (
 )  # fmt: skip
 EXTERNAL_ID_LENGTH = 100
 RECORDING_URL_LENGTH = 2000
+NOTES_LENGTH = 5000
 # A call lasts at most a day (inclusive): anything longer is a dialer's or a typist's mistake
 # (a timestamp sent as a duration, minutes typed as seconds) that would swamp every total.
 MAX_DURATION_SECONDS = 86_400
@@ -100,16 +101,6 @@ def _duration(value: Any) -> int:
     return value
 
 
-def _notes(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError("Must be a string.")
-    if "\x00" in value:
-        raise ValueError("Must not contain NUL characters.")
-    return value.strip() or None
-
-
 def _called_at(value: Any) -> dt.datetime:
     if value is None:
         return timezone.now()
@@ -151,7 +142,7 @@ _CLEANERS: dict[str, Callable[[Any], Any]] = {
     "call_type": _choice(CallType),
     "duration_seconds": _duration,
     "outcome": _choice(CallOutcome, nullable=True),
-    "notes": _notes,
+    "notes": text_cleaner(NOTES_LENGTH, required=False),
     "called_at": _called_at,
     "recording_url": _recording_url,
 }

@@ -13,6 +13,7 @@ from django.utils.functional import cached_property
 
 from accounts.models import User
 from calls.listing import CallLogFilter
+from calls.rules import NOTES_LENGTH as CALL_NOTES_LENGTH
 from calls.rules import CallOutcome, CallType, form_outcome
 from core.dates import validate_day
 from core.errors import InvalidFields, ServiceError
@@ -353,7 +354,7 @@ class CallLogForm(forms.Form):
         help_text="Leave empty for now.",
     )
     notes = forms.CharField(
-        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+        required=False, max_length=CALL_NOTES_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def clean_duration(self) -> int:

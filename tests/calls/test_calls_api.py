@@ -82,6 +82,8 @@ def test_called_at_accepts_iso_8601_and_is_returned_in_utc(admin_api, lead, sent
          "outcome"),
         ({"lead_id": "LEAD", "call_type": "Inbound", "duration_seconds": 5, "called_at": "today"},
          "called_at"),
+        ({"lead_id": "LEAD", "call_type": "Inbound", "duration_seconds": 5, "notes": "x" * 5001},
+         "notes"),
         ({"lead_id": "LEAD", "call_type": "Inbound", "duration_seconds": 5,
           "called_at": "2026-04-22"}, "called_at"),  # a date, not a time
         ({"lead_id": "LEAD", "call_type": "Inbound", "duration_seconds": 5,
