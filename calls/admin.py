@@ -7,7 +7,7 @@ from events.models import Channel
 from events.services import Actor
 
 from .models import CallLog
-from .rules import EDITABLE_FIELDS, clean_call_fields
+from .rules import EDITABLE_FIELDS, CallOutcome, clean_call_fields, form_outcome
 from .services import call_delete, call_log, call_update
 
 
@@ -16,6 +16,13 @@ class CallLogAdminForm(forms.ModelForm):
     then saves through the call services."""
 
     recording_url = forms.URLField(assume_scheme="https", required=False, max_length=2000)
+    # As on the pages' call forms: no outcome preselected; "Auto" follows the duration and type.
+    outcome = forms.ChoiceField(
+        choices=[("", "Auto (from the duration and type)"), *CallOutcome.choices],
+        required=False,
+        help_text="Auto: a 0-second inbound call is Missed, a 0-second outbound call No Answer, "
+        "a longer one Completed.",
+    )
 
     class Meta:
         model = CallLog
@@ -24,6 +31,8 @@ class CallLogAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if not self.errors:
+            if not cleaned.get("outcome"):
+                cleaned["outcome"] = form_outcome(cleaned["duration_seconds"], cleaned["call_type"])
             try:
                 cleaned.update(clean_call_fields({k: cleaned.get(k) for k in EDITABLE_FIELDS}))
             except ServiceError as error:

@@ -10,6 +10,7 @@ from apikeys.models import APIKey
 from calls.models import CallLog
 from events.models import Event
 from leads.models import Lead
+from tasks.models import Task
 from tests.factories import make_call, make_key, make_lead, stage_change
 
 pytestmark = pytest.mark.django_db
@@ -155,6 +156,25 @@ def test_calls_added_edited_and_deleted_in_the_admin_go_through_the_services(bro
     assert events[1].changes == {
         "duration_seconds": [0, 65], "outcome": ["Missed", "Completed"],
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("call_type", "duration", "outcome"),
+    [("Inbound", "0", "Missed"), ("Outbound", "0", "No Answer"), ("Inbound", "30", "Completed")],
+)
+def test_the_admins_call_form_preselects_no_outcome_and_auto_follows_the_duration(
+    browser, call_type, duration, outcome
+):
+    page = browser.get(reverse("admin:calls_calllog_add")).content.decode()
+    assert '<option value="" selected>Auto' in page
+    lead = make_lead()
+    form = {"lead": str(lead.pk), "call_type": call_type, "duration_seconds": duration,
+            "outcome": "", "notes": "", "called_at_0": "2026-01-05",
+            "called_at_1": "10:00:00"}  # fmt: skip
+    assert browser.post(reverse("admin:calls_calllog_add"), form).status_code == 302
+    assert CallLog.objects.get().outcome == outcome
+    # A missed inbound call asks for a call-back, as the same call logged anywhere else does.
+    assert Task.objects.filter(lead=lead).count() == (outcome == "Missed")
 
 
 def test_an_invalid_call_is_refused_in_the_admin(browser):
