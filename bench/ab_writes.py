@@ -66,7 +66,11 @@ def main() -> None:
                     runs.setdefault((kind, label), []).append(result)
         load.append(os.getloadavg()[0])
         commit = git("rev-parse", "--short", "HEAD").strip()
-        dirty = " + uncommitted changes" if git("status", "--porcelain", "--", ".").strip() else ""
+        dirty = (
+            " + uncommitted changes"
+            if git("status", "--porcelain", "--untracked-files=no").strip()
+            else ""
+        )
         report = render(args, runs, f"{commit}{dirty}", load)
         (RESULTS / "ab-writes.md").write_text(report)
         print(report)
