@@ -283,6 +283,30 @@ def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(admin_api, recei
     assert delivery["state"] == "delivered"
 
 
+def test_a_read_timing_out_before_the_watchdog_fires_is_still_a_timeout(
+    admin_api, receiver, settings, monkeypatch
+):
+    """On a busy machine the socket's own timeout (the time left to the deadline) can run out
+    before the watchdog thread gets its turn: seen in CI as 'TimeoutError: timed out'."""
+    from webhooks import delivery
+
+    class LateWatchdog(delivery._Watchdog):
+        def _fire(self):  # never gets its turn
+            pass
+
+    monkeypatch.setattr(delivery, "_Watchdog", LateWatchdog)
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    settings.WEBHOOK_RETRY_SCHEDULE = [0]
+    subscription = subscribe(admin_api, receiver)
+    receiver.answer(200, delay=2.5)
+    make_lead_via_api(admin_api)
+    drain()
+    [delivery_log] = admin_api.get(f"/api/v1/webhooks/{subscription['id']}/deliveries").json()[
+        "data"
+    ]
+    assert delivery_log["attempts"][0]["error"] == "Timed out after 1 s"
+
+
 def test_a_receiver_dripping_its_answer_is_cut_at_the_timeout(admin_api, receiver, settings):
     """A socket timeout bounds each read; the attempt as a whole must end at the timeout too
     (a slow receiver cannot hold a worker, or answer a 2xx after the deadline)."""
