@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 from django.db.models.functions import Lower
@@ -10,6 +11,9 @@ def clean_user_email(email) -> str:
     makes a user (the admin, create_api_key, the manager) goes through here."""
     email = (email or "").strip().lower()
     validate_email(email)
+    longest = User._meta.get_field("email").max_length
+    if len(email) > longest:
+        raise ValidationError(f"At most {longest} characters.", code="max_length")
     return email
 
 

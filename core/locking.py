@@ -25,20 +25,18 @@ def joined_rows_current(instance: M) -> M:
     return instance
 
 
-def lock_rows(queryset: models.QuerySet, pks) -> list:
-    """The rows of `queryset` with these primary keys, locked for this transaction (`FOR UPDATE
-    OF` their own table: what they join stays unlocked), in primary-key order, joined rows
-    current. A row whose joined row no longer matches after the wait (an inner join: a lead
-    that moved to another stage meanwhile) is dropped from the locking read, though it exists
-    and is now locked: such rows are locked again without their joins, and read once held. A
-    key that matches nothing costs that one more query."""
-    pks = [queryset.model._meta.pk.to_python(pk) for pk in pks]
-    locking = queryset.select_for_update(of=("self",)).filter(pk__in=pks).order_by("pk")
-    rows = list(locking)
-    if len(rows) < len(pks):
-        found = {row.pk for row in rows}
-        missing = [pk for pk in pks if pk not in found]
-        held = list(locking.filter(pk__in=missing).values_list("pk", flat=True))
-        if held:
-            rows = sorted([*rows, *queryset.filter(pk__in=held)], key=lambda row: row.pk)
-    return [joined_rows_current(row) for row in rows]
+def lock_rows(queryset: models.QuerySet) -> list:
+    """The rows of `queryset`, locked for this transaction, in primary-key order, and read as
+    they are once held. Locking and reading are two statements: the lock is taken without
+    joins (`FOR UPDATE OF` the rows' own table, in key order, so that two writers of the same
+    rows wait for each other instead of deadlocking), then the rows are read with their joins
+    and filters again, in a new snapshot. One locking read with joins would return a row
+    re-read after its wait but its joined rows as they were (a lead that moved to another
+    stage meanwhile: dropped by the stale inner join), and filters on joined rows (a task's
+    visibility through its lead) as they were."""
+    held = list(
+        queryset.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True)
+    )
+    if not held:
+        return []
+    return list(queryset.filter(pk__in=held).order_by("pk"))

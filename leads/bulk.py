@@ -166,7 +166,7 @@ def _locked(actor: Actor, ids: list[uuid.UUID]) -> list[Lead]:
     """The leads of `ids` the actor may see, locked for this transaction in one query, in id
     order (so two bulk edits of the same leads wait for each other instead of deadlocking)."""
     leads = Lead.objects.visible_to(actor.user).select_related("assigned_to", "stage")
-    return lock_rows(leads, ids)
+    return lock_rows(leads.filter(pk__in=ids))
 
 
 def _not_found(count: int) -> dict[str, int]:

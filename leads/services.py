@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import Conflict, Forbidden, NotFound, ServiceError
-from core.locking import joined_rows_current, lock_rows
+from core.locking import lock_rows
 from events.models import Verb
 from events.services import Actor, diff, record_event, record_events
 from pipelines.models import Stage
@@ -291,10 +291,8 @@ def _matches(phone_key: str | None, email_key: str | None) -> tuple[Lead | None,
     if email_key:
         query |= Q(email_key=email_key)
     by_phone = by_email = None
-    # The assignee comes along (the response shows its email); only the lead rows are locked.
-    matches = Lead.objects.select_related("assigned_to", "stage").select_for_update(of=("self",))
-    for lead in matches.filter(query).order_by("created_at"):
-        joined_rows_current(lead)
+    # The assignee and stage come along (the response shows them); only the lead rows are locked.
+    for lead in lock_rows(Lead.objects.select_related("assigned_to", "stage").filter(query)):
         if phone_key and lead.phone_e164 == phone_key:
             by_phone = lead
         if email_key and lead.email_key == email_key:
@@ -444,7 +442,7 @@ def _record(actor: Actor, verb: Verb, lead: Lead, changes: dict, snapshot: dict 
 def _locked(actor: Actor, lead_id) -> Lead:
     """The lead, locked for this transaction, if it still exists and the actor may see it."""
     leads = Lead.objects.visible_to(actor.user).select_related("assigned_to", "stage")
-    locked = lock_rows(leads, [lead_id])
+    locked = lock_rows(leads.filter(pk=lead_id))
     if not locked:
         raise NotFound("This lead does not exist (any more).", "lead_id")
     return locked[0]

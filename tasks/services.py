@@ -77,7 +77,8 @@ def task_update(*, actor: Actor, task: Task, fields: dict[str, Any]) -> TaskChan
             with transaction.atomic():
                 return _save_changes(actor, task, before)
         except IntegrityError:
-            raise Conflict(ANOTHER_OPEN_CALL_BACK, "done") from None
+            _check_no_other_open_call_back(task)  # (now that the other has committed: a 409)
+            raise
 
 
 def task_delete(*, actor: Actor, task: Task) -> None:
@@ -276,7 +277,7 @@ def _visible_lead(actor: Actor, lead_id) -> Lead:
 
 def _locked(actor: Actor, task_id) -> Task:
     tasks = Task.objects.visible_to(actor.user).select_related("lead", "assigned_to", "done_by")
-    locked = lock_rows(tasks, [task_id])
+    locked = lock_rows(tasks.filter(pk=task_id))
     if not locked:
         raise NotFound("This task does not exist (any more).")
     return locked[0]

@@ -60,6 +60,7 @@ def test_existing_user_is_reused():
         ["--email", "a b@@"],
         ["--email", "not-an-email"],
         ["--email", ""],
+        ["--email", "a" * 250 + "@example.com"],  # longer than the column
     ],
 )
 def test_bad_options_are_errors_not_keys(args):

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.errors import Conflict, ServiceError
+from core.errors import Conflict, NotFound, ServiceError
 from events.services import Actor
 from leads.bulk import leads_bulk_update
 from leads.models import Lead
@@ -135,3 +135,21 @@ def test_two_call_backs_of_a_lead_reopened_at_once_are_one_reopened_and_a_409(ad
     assert isinstance(outcome.get("error"), Conflict), outcome
     assert outcome["error"].field == "done"
     assert list(Task.objects.filter(done_at__isnull=True)) == [first]
+
+
+def test_a_rep_who_waited_while_the_lead_went_to_another_rep_cannot_edit_its_task(
+    admin, rep, other_rep
+):
+    """The task's visibility goes through its lead: judged on the lead as the other write left
+    it (the lead and its open task now the other rep's), not as it was before the wait."""
+    lead = make_lead(assigned_to=rep)
+    task = Task.objects.create(
+        lead=lead, assigned_to=rep, created_by=rep, title="Call", due_at=timezone.now()
+    )
+    outcome = while_held(
+        lambda: lead_update(actor=admin, lead=lead, fields={"assigned_to": other_rep}),
+        lambda: task_update(actor=Actor.system(user=rep), task=task, fields={"title": "Mine"}),
+    )
+    assert isinstance(outcome.get("error"), NotFound), outcome
+    task.refresh_from_db()
+    assert (task.title, task.assigned_to) == ("Call", other_rep)
