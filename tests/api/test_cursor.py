@@ -410,3 +410,20 @@ def test_the_cursor_of_the_longest_name_fits_its_documented_length(admin_api):
     second = admin_api.get("/api/v1/leads", {"sort": "name", "limit": 1, "cursor": cursor})
     assert second.status_code == 200
     assert {first["data"][0]["name"], second.json()["data"][0]["name"]} == names
+
+
+def test_the_benchmarks_data_floor_signs_its_cursor_as_the_api_does(monkeypatch, settings):
+    """bench/raw_app.py answers the default list with the app's body, next_cursor included: it
+    signs without Django, so this holds the two together."""
+    import importlib
+
+    from api.pagination import encode_cursor
+    from bench import raw_app
+
+    monkeypatch.setenv("DJANGO_SECRET_KEY", settings.SECRET_KEY)
+    raw_app = importlib.reload(raw_app)
+    moment = dt.datetime(2026, 11, 1, 10, 30, 0, 1, tzinfo=dt.UTC)
+    lead_id = uuid.UUID("3f1c2a9e-8d4b-4c6f-9a1e-2b7d5e8f0a13")
+    assert raw_app._cursor(moment, lead_id) == encode_cursor(
+        ["-created_at", "-id"], [moment, lead_id]
+    )
