@@ -17,6 +17,7 @@ from calls.rules import (
     DURATION_TOO_LONG,
     EXTERNAL_ID_LENGTH,
     MAX_DURATION_SECONDS,
+    NOTES_LENGTH,
     RECORDING_URL_LENGTH,
     CallOutcome,
 )
@@ -52,6 +53,9 @@ class CallLogSerializer(StrictJSONSerializer, serializers.ModelSerializer):
         allow_null=True,
         max_length=RECORDING_URL_LENGTH,
         help_text="Where the recording is: an http:// or https:// URL.",
+    )
+    notes = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=NOTES_LENGTH
     )
     duration_seconds = serializers.IntegerField(
         min_value=0,
@@ -92,7 +96,9 @@ class CallLogPatchSerializer(StrictJSONSerializer):
         required=False,
         help_text="Call duration in seconds, at most 86,400 (a day).",
     )
-    notes = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    notes = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=NOTES_LENGTH
+    )
     called_at = TimestampField(required=False)
     recording_url = serializers.CharField(
         required=False, allow_null=True, max_length=RECORDING_URL_LENGTH
