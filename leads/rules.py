@@ -258,12 +258,13 @@ def _deal_value(value: Any) -> Decimal | None:
         raise ValueError("Must be a finite number.")
     if number < 0:
         raise ValueError("Must be 0 or more.")
-    if number != number.quantize(Decimal(1).scaleb(-DEAL_VALUE_PLACES)):
-        raise ValueError(f"At most {DEAL_VALUE_PLACES} decimal places.")
+    # The size first: quantizing 1e30 to cents needs more digits than Decimal's context holds.
     if number >= Decimal(10) ** (DEAL_VALUE_DIGITS - DEAL_VALUE_PLACES):
         raise ValueError(
             f"At most {DEAL_VALUE_DIGITS - DEAL_VALUE_PLACES} digits before the point."
         )
+    if number != number.quantize(Decimal(1).scaleb(-DEAL_VALUE_PLACES)):
+        raise ValueError(f"At most {DEAL_VALUE_PLACES} decimal places.")
     return number.quantize(Decimal(1).scaleb(-DEAL_VALUE_PLACES))
 
 

@@ -129,6 +129,8 @@ def test_a_duplicate_of_a_lead_the_rep_cannot_see_is_a_conflict(rep_client, othe
         ({"email": "not-an-email"}, "email", "Enter a valid email address."),
         ({"deal_value": "-1"}, "deal_value", "Must be 0 or more."),
         ({"deal_value": "lots"}, "deal_value", "Enter a number."),
+        # A number input takes an exponent: too big for Decimal to round to cents (was a 500).
+        ({"deal_value": "1e30"}, "deal_value", "At most 12 digits before the point."),
         ({"status": "Sleeping"}, "status",
          "Select a valid choice. Sleeping is not one of the available choices."),
         ({"tags": "x" * 51}, "tags", "Each tag is at most 50 characters."),
