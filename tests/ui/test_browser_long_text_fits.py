@@ -78,3 +78,31 @@ def test_api_keys_table_fits_its_box(page, login_as, admin_user):
     for link in page.locator("#api-keys td.actions a").all():
         assert link.is_visible()
         assert right(box(link)) <= right(wrap_box), link.inner_text()
+
+
+PHONE = {"width": 390, "height": 844}
+LONGEST_WORD = "W" * 200  # a name of one word, at its 200-character limit
+
+
+@pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["phone", "laptop"])
+@pytest.mark.parametrize("path", ["/leads/{id}/", "/leads/{id}/edit/"])
+def test_a_one_word_name_at_its_limit_and_long_tags_do_not_widen_the_lead_pages(
+    page, login_as, rep, viewport, path
+):
+    lead = make_lead(name=LONGEST_WORD, tags=["T" * 50, "U" * 50], assigned_to=rep)
+    login_as(rep)
+    page.set_viewport_size(viewport)
+    page.goto(path.format(id=lead.pk))
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+
+@pytest.mark.parametrize("path", ["/", "/reports/"])
+def test_the_largest_totals_do_not_widen_today_or_reports_on_a_phone(
+    page, login_as, admin_user, path
+):
+    for _ in range(3):  # open value 2,999,999,999,999.97: more digits than a card is wide
+        make_lead(deal_value="999999999999.99", status="New")
+    login_as(admin_user)
+    page.set_viewport_size(PHONE)
+    page.goto(path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
