@@ -156,7 +156,8 @@ METHODS = ("get", *WRITES)
 
 def add_unavailable(result, generator, request, public):
     """Any operation can meet a database that is restarting or failing over (api.errors): a
-    503 `service_unavailable` with Retry-After, documented once for all of them."""
+    503 `service_unavailable` with Retry-After; and a URL too long for the HTTP server, a 414.
+    Documented once for all of them."""
     unavailable = {
         "description": HTTP_MESSAGES[503],
         "headers": {
@@ -167,10 +168,17 @@ def add_unavailable(result, generator, request, public):
         },
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
+    # A request line longer than the HTTP server takes (gunicorn: 4,094 bytes, as served here;
+    # a proxy in front sets its own) never reaches the app: the server answers, in its words.
+    too_long = {
+        "description": "The URL is longer than the server takes (4,094 bytes of request line "
+        "with gunicorn's defaults): answered by the HTTP server itself, not as JSON."
+    }
     for item in result["paths"].values():
         for method, operation in item.items():
             if method in METHODS:
                 operation["responses"].setdefault("503", unavailable)
+                operation["responses"].setdefault("414", too_long)
     return result
 
 
