@@ -11,7 +11,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.errors import Conflict, NotFound, ServiceError
+from core.errors import Conflict, NotFound
 from events.services import Actor
 from leads.bulk import leads_bulk_update
 from leads.models import Lead
@@ -19,6 +19,7 @@ from leads.services import lead_update
 from tasks.models import Task, TaskKind
 from tasks.services import task_update
 from tests.factories import make_lead
+from tests.threads import in_thread
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -29,24 +30,6 @@ pytestmark = [
 @pytest.fixture
 def admin(admin_user) -> Actor:
     return Actor.system(user=admin_user)
-
-
-def in_thread(function) -> tuple[threading.Thread, dict]:
-    outcome: dict = {}
-
-    def run():
-        try:
-            outcome["value"] = function()
-        except ServiceError as error:
-            outcome["error"] = error
-        except Exception as error:  # a 500: the test must see it
-            outcome["crash"] = error
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
 
 
 def while_held(first, second) -> dict:

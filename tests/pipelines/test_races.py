@@ -8,7 +8,6 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from core.errors import ServiceError
 from events.services import Actor
 from leads.models import Lead
 from leads.services import lead_move
@@ -21,6 +20,7 @@ from pipelines.services import (
     stage_update,
 )
 from tests.factories import make_lead
+from tests.threads import in_thread
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -39,24 +39,6 @@ def extra_stage() -> Stage:
     return stage_create(
         actor=SYSTEM, pipeline=sales, fields={"name": "Extra", "status": "Contacted"}
     )
-
-
-def in_thread(function) -> tuple[threading.Thread, dict]:
-    outcome: dict = {}
-
-    def run():
-        try:
-            outcome["value"] = function()
-        except ServiceError as error:
-            outcome["error"] = error
-        except Exception as error:  # a deadlock, say: the test must see it
-            outcome["crash"] = error
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
 
 
 def test_archiving_a_stage_waits_for_a_lead_moving_into_it_and_then_refuses(admin):
