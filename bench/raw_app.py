@@ -38,8 +38,9 @@ PAGE_SQL = (
     'SELECT "l"."id", "l"."name", "l"."email", "l"."phone", "l"."company", "l"."city", '
     '"l"."source", "l"."status", "l"."stage_id", "l"."priority", "l"."tags", "l"."deal_value", '
     '"l"."notes", "l"."created_at", "l"."updated_at", '
-    "(SELECT u.email FROM accounts_user u WHERE u.id = l.assigned_to_id), s.name, s.pipeline_id "
-    "FROM leads_lead l JOIN pipelines_stage s ON s.id = l.stage_id "
+    "(SELECT u.email FROM accounts_user u WHERE u.id = l.assigned_to_id), s.name, s.pipeline_id, "
+    # Not shown: the app reads it for sort=name's cursor, so the floor reads it too.
+    "l.name_key FROM leads_lead l JOIN pipelines_stage s ON s.id = l.stage_id "
     'WHERE "l"."created_at" >= %s AND "l"."created_at" < %s '
     'ORDER BY "l"."created_at" DESC, "l"."id" DESC LIMIT 51 OFFSET 0'
 )

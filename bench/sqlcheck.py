@@ -26,8 +26,9 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-# Literal parameters as Django's client-side binding writes them, replaced by %s.
-_LITERAL = re.compile(r"'[^']*'(?:::[a-z]+)?")
+# Literal parameters as Django's client-side binding writes them, replaced by %s: quoted values
+# and numbers compared with `=` (psycopg writes a negative one with a space before it).
+_LITERAL = re.compile(r"'[^']*'(?:::[a-z]+)?|(?<== ) ?-?\d+\b")
 
 
 def normalize(sql: str) -> str:
