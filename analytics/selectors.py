@@ -44,19 +44,26 @@ def summary(user, filters) -> dict[str, Any]:
 
 
 def sources(user, filters) -> list[dict[str, Any]]:
-    """Per source: leads, won, conversion rate and won value; most leads first, then by name."""
-    rows: dict[str, dict] = defaultdict(lambda: {"leads": 0, "won": 0, "won_value": Decimal(0)})
+    """Per source: leads, won, lost, win rate (won / (won + lost)), conversion rate (won /
+    leads) and won value; most leads first, then by name."""
+    rows: dict[str, dict] = defaultdict(
+        lambda: {"leads": 0, "won": 0, "lost": 0, "won_value": Decimal(0)}
+    )
     for source, status, leads, value in tally.per_status(user, filters, by="source"):
         row = rows[source]
         row["leads"] += leads
         if status == LeadStatus.WON:
             row["won"] += leads
             row["won_value"] += value
+        elif status == LeadStatus.LOST:
+            row["lost"] += leads
     found = [
         {
             "source": source,
             "leads": row["leads"],
             "won": row["won"],
+            "lost": row["lost"],
+            "win_rate": _ratio(row["won"], row["won"] + row["lost"]),
             "conversion_rate": _ratio(row["won"], row["leads"]),
             "won_value": float(row["won_value"]),
         }

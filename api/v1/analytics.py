@@ -56,6 +56,8 @@ class AnalyticsSourceSerializer(serializers.Serializer):
     source = serializers.CharField()
     leads = serializers.IntegerField()
     won = serializers.IntegerField()
+    lost = serializers.IntegerField()
+    win_rate = RATE
     conversion_rate = RATE
     won_value = serializers.FloatField()
 

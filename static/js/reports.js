@@ -33,7 +33,7 @@
         labels: d.labels,
         datasets: [
           { label: "Leads", data: d.leads, backgroundColor: BLUE, yAxisID: "y" },
-          { label: "Conversion %", data: d.conversion_rate.map(percent), backgroundColor: GREEN, yAxisID: "y1" },
+          { label: "Win rate %", data: d.win_rate.map(percent), backgroundColor: GREEN, yAxisID: "y1" },
         ],
       },
       options: {
@@ -42,7 +42,7 @@
         scales: {
           y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: !narrow, text: "Leads" } },
           y1: { beginAtZero: true, max: 100, position: "right", grid: { drawOnChartArea: false },
-                title: { display: !narrow, text: "Conversion %" } },
+                title: { display: !narrow, text: "Win rate %" } },
         },
       },
     }),
@@ -57,13 +57,27 @@
         },
       },
     }),
+    // Two scales: win rate (%, below) and won value (INR, above), one bar of each per rep.
     reps: (d) => ({
       type: "bar",
       data: {
         labels: d.labels,
-        datasets: [{ label: "Win rate %", data: d.win_rate.map(percent), backgroundColor: GREEN }],
+        datasets: [
+          { label: "Win rate %", data: d.win_rate.map(percent), backgroundColor: GREEN, xAxisID: "x" },
+          { label: "Won value (INR)", data: d.won_value, backgroundColor: BLUE, xAxisID: "x1" },
+        ],
       },
-      options: { ...base, indexAxis: "y", scales: { x: { beginAtZero: true, max: 100 } } },
+      options: {
+        ...base,
+        indexAxis: "y",
+        plugins: { legend: { display: true, position: "bottom" } },
+        scales: {
+          x: { beginAtZero: true, max: 100, title: { display: !narrow, text: "Win rate %" } },
+          x1: { beginAtZero: true, position: "top", grid: { drawOnChartArea: false },
+                ticks: { maxTicksLimit: narrow ? 3 : 6 },
+                title: { display: !narrow, text: "Won value (INR)" } },
+        },
+      },
     }),
   };
 

@@ -144,8 +144,13 @@ def test_sources_most_leads_first_then_by_name(admin_api, leads):
     rows = admin_api.get(SOURCES).json()["data"]
     assert [row["source"] for row in rows] == ["IVR", "Web", "Referral"]
     ivr = rows[0]
-    assert (ivr["leads"], ivr["won"], ivr["won_value"]) == (3, 1, 5000)
+    assert (ivr["leads"], ivr["won"], ivr["lost"], ivr["won_value"]) == (3, 1, 1, 5000)
     assert ivr["conversion_rate"] == round(1 / 3, 4)
+    assert ivr["win_rate"] == 0.5  # won / (won + lost)
+    web = rows[1]
+    assert (web["won"], web["lost"], web["win_rate"]) == (1, 0, 1.0)
+    referral = rows[2]
+    assert referral["win_rate"] == 1.0
     make_lead(name="Another referral", source="Referral")
     rows = admin_api.get(SOURCES).json()["data"]
     assert [row["source"] for row in rows] == ["IVR", "Referral", "Web"]  # 3, 3, 3: by name

@@ -98,6 +98,23 @@ def test_a_rep_gets_three_charts_and_the_filters_apply(page, csp_violations, log
     assert csp_violations == []
 
 
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_a_source_name_at_its_limit_leaves_the_numbers_in_sight(
+    page, login_as, admin_user, leads, viewport
+):
+    make_lead(source="S" * 100, status="Won", deal_value=Decimal(1))  # one word, 100 characters
+    page.set_viewport_size(viewport)
+    login_as(admin_user)
+    page.goto("/reports/")
+    wrap = page.locator("#report-sources .report-table-wrap").bounding_box()
+    row = page.locator("#report-sources tbody tr").filter(has_text="S" * 20)
+    name, leads_cell = row.locator("th").bounding_box(), row.locator("td").first.bounding_box()
+    # The name wraps (no wider than the box) and the first number is within the box unscrolled.
+    assert name["width"] < wrap["width"]
+    assert leads_cell["x"] + leads_cell["width"] <= wrap["x"] + wrap["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+
 def test_without_javascript_the_tables_carry_the_numbers(browser, live_server, admin_user, leads):
     context = browser.new_context(
         viewport=PHONE, base_url=live_server.url, java_script_enabled=False

@@ -201,9 +201,12 @@ def test_csv_downloads(admin_client, leads):
     assert [row[0] for row in funnel_rows[1:]][:2] == ["New", "Contacted"]
 
     source_rows = read_csv(admin_client.get("/reports/sources.csv"))
-    assert source_rows[0] == ["Source", "Leads", "Won", "Conversion rate", "Won value (INR)"]
+    assert source_rows[0] == [
+        "Source", "Leads", "Won", "Lost", "Win rate", "Conversion rate", "Won value (INR)"
+    ]  # fmt: skip
     by_source = {row[0]: row for row in source_rows[1:]}
-    assert by_source["IVR"] == ["IVR", "2", "1", "0.5000", "5000.00"]
+    assert by_source["IVR"] == ["IVR", "2", "1", "0", "1.0000", "0.5000", "5000.00"]
+    assert by_source["Website"][3:6] == ["1", "0.5000", "0.5000"]  # won ÷ (won + lost)
     assert by_source['\'=HYPERLINK("x")'][1] == "1"  # a formula is neutralized
 
     daily = read_csv(admin_client.get("/reports/daily.csv", {"source": "IVR"}))

@@ -23,6 +23,7 @@ from pipelines.selectors import active_pipelines
 
 from ..export import neutralize
 from ..forms_reports import ReportFilterForm
+from ..templatetags.crm_ui import inr
 from .common import lead_sources, page
 
 REPORTS = ("funnel", "sources", "daily", "reps")
@@ -97,6 +98,7 @@ def _reports(user, form: ReportFilterForm) -> dict[str, Any]:
     for row in found["funnel"]["stages"]:
         row["conversion_display"] = percent(row["conversion_from_previous"])
     for row in found["sources"]:
+        row["win_rate_display"] = percent(row["win_rate"])
         row["conversion_display"] = percent(row["conversion_rate"])
     for row in found["reps"] or []:
         row["win_rate_display"] = percent(row["win_rate"])
@@ -118,8 +120,8 @@ def _chart_labels(data: dict[str, Any]) -> dict[str, str]:
         "funnel": f"Bar chart: leads that reached each stage of {name}: "
         + (", ".join(f"{row['name']} {row['reached']}" for row in stages) or "no stages")
         + ".",
-        "sources": "Bar chart: leads per source, with the conversion rate: "
-        + (", ".join(f"{row['source']} {row['leads']} ({row['conversion_display']})"
+        "sources": "Bar chart: leads per source, with the win rate: "
+        + (", ".join(f"{row['source']} {row['leads']} ({row['win_rate_display']})"
                      for row in data["sources"]) or "no leads")
         + ".",
         "daily": f"Bar chart: leads created per IST day, {data['daily_total']} in "
@@ -128,8 +130,9 @@ def _chart_labels(data: dict[str, Any]) -> dict[str, str]:
            if busiest and busiest["leads"] else "."),
     }  # fmt: skip
     if data["reps"] is not None:
-        labels["reps"] = "Bar chart: win rate per rep: " + (
-            ", ".join(f"{row['rep']} {row['win_rate_display']}" for row in data["reps"])
+        labels["reps"] = "Bar chart: win rate and won value per rep: " + (
+            ", ".join(f"{row['rep']} {row['win_rate_display']}, {inr(row['won_value'])}"
+                      for row in data["reps"])
             or "no leads"
         ) + "."  # fmt: skip
     return labels
@@ -166,9 +169,9 @@ CSV_COLUMNS: dict[str, tuple[list[str], Any]] = {
                    _rate(r["conversion_from_previous"])],
     ),
     "sources": (
-        ["Source", "Leads", "Won", "Conversion rate", "Won value (INR)"],
-        lambda r: [r["source"], r["leads"], r["won"], _rate(r["conversion_rate"]),
-                   _money(r["won_value"])],
+        ["Source", "Leads", "Won", "Lost", "Win rate", "Conversion rate", "Won value (INR)"],
+        lambda r: [r["source"], r["leads"], r["won"], r["lost"], _rate(r["win_rate"]),
+                   _rate(r["conversion_rate"]), _money(r["won_value"])],
     ),
     "daily": (["Day (IST)", "Leads"], lambda r: [r["day"].isoformat(), r["leads"]]),
     "reps": (
@@ -190,7 +193,7 @@ def _chart_data(data: dict[str, Any]) -> dict[str, Any]:
 
     chart = {
         "funnel": pick(data["funnel"]["stages"], "name", "reached"),
-        "sources": pick(data["sources"], "source", "leads", "conversion_rate"),
+        "sources": pick(data["sources"], "source", "leads", "win_rate"),
         "daily": pick(data["daily"], "day", "leads"),
     }
     if data["reps"] is not None:
