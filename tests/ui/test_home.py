@@ -40,7 +40,7 @@ def test_calls_today_are_counted_from_ist_midnight(rep_client, rep):
     make_call(lead, called_at=midnight - dt.timedelta(seconds=1), notes="yesterday")
     html = rep_client.get("/").content.decode()
     assert stat(html, "stat-calls") == "1"
-    assert section(html, "calls-today").count("Caller") == 1
+    assert section(html, "calls-today").count(">Caller</strong>") == 1
 
 
 def test_missed_calls_to_return_are_those_nobody_has_returned(rep_client, rep):
@@ -68,7 +68,7 @@ def test_leads_by_status_and_source_charts(rep_client, rep):
     assert re.search(r'>Won</a>.*?width="50%".*?>1</span>', by_status, re.S)
     assert re.search(r'>Lost</a>.*?width="0%".*?>0</span>', by_status, re.S)
     by_source = section(html, "chart-source")
-    assert re.search(r'href="/leads/\?source=IVR">IVR</a>.*?>2</span>', by_source, re.S)
+    assert re.search(r'href="/leads/\?source=IVR" title="IVR">IVR</a>.*?>2</span>', by_source, re.S)
     assert stat(html, "stat-pipeline") == "₹2,000"
 
 
