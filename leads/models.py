@@ -209,7 +209,8 @@ class LeadTally(models.Model):
     day = models.DateField()
     shard = models.PositiveSmallIntegerField()
     leads = models.IntegerField(default=0)
-    value = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    # A day's sum: room for 2^31 leads at the largest deal value (leads.rules), 14 digits each.
+    value = models.DecimalField(max_digits=26, decimal_places=2, default=0)
 
     class Meta:
         constraints = [

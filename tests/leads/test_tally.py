@@ -7,6 +7,7 @@ import io
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
@@ -108,6 +109,19 @@ def test_rebuilding_gives_the_same_cells(admin_user, rep):
     assert tally.kept() != before
     assert_counts_match()
     assert LeadTally.objects.filter(shard=0).count() == LeadTally.objects.count()
+
+
+@pytest.mark.django_db
+def test_a_day_of_leads_at_the_largest_deal_value_fits_its_cell(admin_api):
+    """A cell sums a day's deal values: 101 leads at the largest one a lead takes need more
+    digits than one lead (PostgreSQL refused the rebuild: numeric field overflow)."""
+    largest = Decimal("999999999999.99")
+    for _ in range(101):
+        make_lead(deal_value=largest)
+    call_command("rebuild_lead_tally", stdout=io.StringIO())  # the whole day in one cell
+    assert_counts_match()
+    summary = admin_api.get("/api/v1/analytics/summary").json()["data"]
+    assert (summary["leads"], summary["open_value"]) == (101, float(101 * largest))
 
 
 @pytest.mark.django_db
