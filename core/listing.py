@@ -143,7 +143,17 @@ class AnyChoiceField(AnyMeansNoFilter, django_filters.fields.ChoiceField):
 
 
 class UUIDField(forms.UUIDField):
-    default_error_messages = {"invalid": "Enter an id (a UUID)."}
+    default_error_messages = {
+        "invalid": "Enter an id (a UUID).",
+        "nil": "The nil UUID is no one's id.",
+    }
+
+    def to_python(self, value):
+        found = super().to_python(value)
+        # No row has it, and the counts (core.tally) use it for "any stage / any pipeline".
+        if found is not None and found.int == 0:
+            raise forms.ValidationError(self.error_messages["nil"], code="nil")
+        return found
 
 
 class AnyUUIDField(AnyMeansNoFilter, UUIDField):

@@ -162,6 +162,7 @@ def test_sources_most_leads_first_then_by_name(admin_api, leads):
         ({"from_date": "2026-02-01", "to_date": "2026-01-01"}, "from_date"),
         ({"from_date": "yesterday"}, "from_date"),
         ({"pipeline_id": "x"}, "pipeline_id"),
+        ({"pipeline_id": "00000000-0000-0000-0000-000000000000"}, "pipeline_id"),
         ({"assigned_to": "not-an-email"}, "assigned_to"),
     ],
 )

@@ -102,6 +102,9 @@ def test_to_date_alone_starts_30_days_before_it(admin_api):
         ({"to_date": "0001-01-15"}, "to_date"),
         ({"to_date": "9999-12-31"}, "to_date"),
         ({"from_date": "２０２６-11-01"}, "from_date"),
+        # The nil UUID is no one's id (the counts use it for "any stage/pipeline").
+        ({"stage_id": "00000000-0000-0000-0000-000000000000"}, "stage_id"),
+        ({"pipeline_id": "00000000000000000000000000000000"}, "pipeline_id"),
     ],
 )
 def test_bad_filters_are_400_naming_the_parameter(admin_api, params, field):
