@@ -258,7 +258,10 @@ def decode_cursor(raw: str, model: type[models.Model], ordering: Sequence[str]) 
     sort, *values = payload
     if sort != ordering[0]:
         raise exceptions.ValidationError(
-            {"cursor": "This cursor is of another sort: page with the sort it was made with."}
+            {
+                "cursor": "This cursor is of another list or sort: page with the list and sort "
+                "it was made with."
+            }
         )
     fields = [model._meta.get_field(name.lstrip("-")) for name in ordering]
     try:

@@ -15,7 +15,15 @@ from pipelines.selectors import default_pipeline
 from ..schema import RATE_LIMIT_HEADERS, envelope, error_responses
 from ..viewsets import APIViewSet
 
-RATE = serializers.FloatField(allow_null=True, help_text="0 to 1; null when dividing by 0.")
+
+def rate(what: str) -> serializers.FloatField:
+    """A ratio field (each serializer attribute needs its own instance: a shared one is listed
+    once in the OpenAPI schema, under the last name it was bound to)."""
+    return serializers.FloatField(
+        allow_null=True, help_text=f"{what}: 0 to 1; null when dividing by 0."
+    )
+
+
 PARAMETERS = [
     OpenApiParameter("from_date", str, description="On or after this IST day (YYYY-MM-DD). "
                      "Default: to_date − 30 days."),
@@ -44,11 +52,13 @@ class AnalyticsSummarySerializer(serializers.Serializer):
     by_status = LeadsByStatusSerializer()
     won = serializers.IntegerField()
     lost = serializers.IntegerField()
-    win_rate = RATE
-    conversion_rate = RATE
+    win_rate = rate("won / (won + lost)")
+    conversion_rate = rate("won / leads")
     won_value = serializers.FloatField(help_text="INR; 0 when none.")
     open_value = serializers.FloatField(help_text="INR, of leads neither Won nor Lost.")
-    calls = serializers.IntegerField(help_text="Calls made in the window on these leads.")
+    calls = serializers.IntegerField(
+        help_text="Calls made in the window on leads matching the filters (created any day)."
+    )
     missed_calls = serializers.IntegerField(help_text="Of them: Missed or No Answer.")
 
 
@@ -57,8 +67,8 @@ class AnalyticsSourceSerializer(serializers.Serializer):
     leads = serializers.IntegerField()
     won = serializers.IntegerField()
     lost = serializers.IntegerField()
-    win_rate = RATE
-    conversion_rate = RATE
+    win_rate = rate("won / (won + lost)")
+    conversion_rate = rate("won / leads")
     won_value = serializers.FloatField()
 
 
@@ -68,7 +78,7 @@ class FunnelStageSerializer(serializers.Serializer):
     status = serializers.CharField()
     current = serializers.IntegerField(help_text="In this stage now.")
     reached = serializers.IntegerField(help_text="Ever in this stage or a later one.")
-    conversion_from_previous = RATE
+    conversion_from_previous = rate("reached / reached of the step before")
 
 
 class AnalyticsFunnelSerializer(serializers.Serializer):
@@ -85,7 +95,8 @@ class AnalyticsViewSet(APIViewSet):
             "Leads created in the window (IST days; default the last 30, as on the lists) "
             "that the key's user may see, by status, with win rate (won / (won + lost)), "
             "conversion rate (won / leads), won and open deal values; and the calls made in "
-            "the window on those leads. `leads` equals the `pagination.total` of "
+            "the window on the leads matching the filters that the key's user may see, "
+            "whenever those leads were created. `leads` equals the `pagination.total` of "
             "`GET /api/v1/leads` with the same window and filters."
         ),
         parameters=PARAMETERS,

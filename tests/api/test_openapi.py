@@ -6,6 +6,7 @@ import yaml
 from openapi_spec_validator import validate
 
 from tests.api.test_errors import CODES
+from tests.factories import make_lead
 from tests.leads.test_create import LEAD_FIELDS
 
 pytestmark = pytest.mark.django_db
@@ -206,3 +207,17 @@ def test_webhook_secret_appears_only_in_the_create_and_rotate_answers(schema):
     assert "secret" in created["properties"]
     assert "secret" in rotated["properties"]
     assert "secret" not in read["properties"]
+
+
+def test_analytics_answers_have_exactly_the_fields_their_schemas_list(schema, admin_api):
+    """Every field an analytics answer has is documented, and nothing more (a field object shared
+    by two attributes once hid `win_rate` from the schema)."""
+    components = schema["components"]["schemas"]
+    summary = admin_api.get("/api/v1/analytics/summary").json()["data"]
+    assert set(components["AnalyticsSummary"]["properties"]) == set(summary)
+    assert set(components["AnalyticsSummary"]["required"]) == set(summary)
+    make_lead(source="IVR")
+    (source,) = admin_api.get("/api/v1/analytics/sources").json()["data"]
+    assert set(components["AnalyticsSource"]["properties"]) == set(source)
+    stage = admin_api.get("/api/v1/analytics/funnel").json()["data"]["stages"][0]
+    assert set(components["FunnelStage"]["properties"]) == set(stage)
