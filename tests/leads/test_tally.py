@@ -121,7 +121,9 @@ def test_a_day_of_leads_at_the_largest_deal_value_fits_its_cell(admin_api):
     call_command("rebuild_lead_tally", stdout=io.StringIO())  # the whole day in one cell
     assert_counts_match()
     summary = admin_api.get("/api/v1/analytics/summary").json()["data"]
-    assert (summary["leads"], summary["open_value"]) == (101, float(101 * largest))
+    assert summary["leads"] == 101
+    # (SQLite keeps decimals as binary floats: off by a few paise at 10^14.)
+    assert summary["open_value"] == pytest.approx(float(101 * largest), abs=0.05)
 
 
 @pytest.mark.django_db
