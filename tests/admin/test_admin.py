@@ -133,6 +133,25 @@ def test_deleting_leads_in_bulk_in_the_admin_records_each(browser):
     assert Event.objects.filter(verb="lead.deleted", channel="admin").count() == 3
 
 
+def test_deleting_users_in_bulk_in_the_admin_keeps_the_counts_exact(browser, rep, other_rep):
+    from tests.calls.test_tally import assert_counts_match as assert_call_counts_match
+    from tests.leads.test_tally import assert_counts_match as assert_lead_counts_match
+
+    for user in (rep, other_rep):
+        for _ in range(2):
+            make_call(make_lead(assigned_to=user))
+    response = browser.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [str(rep.pk), str(other_rep.pk)],
+         "post": "yes"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert not User.objects.filter(pk__in=[rep.pk, other_rep.pk]).exists()
+    assert Lead.objects.filter(assigned_to=None).count() == 4
+    assert_lead_counts_match()
+    assert_call_counts_match()
+
+
 def test_calls_added_edited_and_deleted_in_the_admin_go_through_the_services(browser):
     lead = make_lead()
     form = {"lead": str(lead.pk), "call_type": "Inbound", "duration_seconds": "0",
