@@ -13,8 +13,10 @@ picked at random, so that simultaneous creates do not all wait on the one row of
 total.
 
 Every save and delete of a lead counts itself (Lead.save / Lead.delete call `lead_moved`), so
-no path can forget; what bypasses them (a queryset update, COPY) must call `rebuild()`, or
-count its leads itself as leads.bulk does (`leads_moved`, and `regrouped` for their calls).
+no path can forget; what bypasses them (a queryset update, COPY) must call `rebuild()` here and
+calls.tally's (`manage.py rebuild_lead_tally`, `rebuild_call_tally`: a lead's assignee, source
+and stage are dimensions of its calls' counts too), or count its leads itself as leads.bulk
+does (`leads_moved`, and `regrouped` for their calls).
 """
 
 import dataclasses
