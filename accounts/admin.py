@@ -50,7 +50,9 @@ class UserAdmin(DjangoUserAdmin):
         A user's deletion first locks their leads and moves their leads' and calls' counts to
         "nobody" (leads.apps); a single queryset delete would do that for every user in one
         transaction, interleaving count writes and lead locks of several users against the
-        order every other writer takes them in (core.tally)."""
+        order every other writer takes them in (core.tally). So a failure part-way (a lock
+        timeout, say) leaves the users before it deleted: Django's admin has already logged
+        every selected user's deletion by then, as it does before any deletion."""
         for user in queryset.order_by("pk"):
             with transaction.atomic():
                 user.delete()

@@ -3,6 +3,8 @@ event per change, and no way around them (API-key allowlists, deletes, the event
 
 import pytest
 from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
@@ -133,19 +135,28 @@ def test_deleting_leads_in_bulk_in_the_admin_records_each(browser):
     assert Event.objects.filter(verb="lead.deleted", channel="admin").count() == 3
 
 
-def test_deleting_users_in_bulk_in_the_admin_keeps_the_counts_exact(browser, rep, other_rep):
+def test_deleting_users_in_bulk_in_the_admin_deletes_one_at_a_time(browser, rep, other_rep):
+    """Each user's counts move to nobody and the user goes before the next user's turn (one
+    transaction each): one queryset delete moved every user's counts first, then deleted them
+    all, holding one user's count rows while it locked the next one's leads."""
     from tests.calls.test_tally import assert_counts_match as assert_call_counts_match
     from tests.leads.test_tally import assert_counts_match as assert_lead_counts_match
 
     for user in (rep, other_rep):
         for _ in range(2):
             make_call(make_lead(assigned_to=user))
-    response = browser.post(
-        reverse("admin:accounts_user_changelist"),
-        {"action": "delete_selected", "_selected_action": [str(rep.pk), str(other_rep.pk)],
-         "post": "yes"},
-    )  # fmt: skip
+    with CaptureQueriesContext(connection) as captured:
+        response = browser.post(
+            reverse("admin:accounts_user_changelist"),
+            {"action": "delete_selected", "_selected_action": [str(rep.pk), str(other_rep.pk)],
+             "post": "yes"},
+        )  # fmt: skip
     assert response.status_code == 302
+    steps = {"INSERT INTO calls_calltally": "calls", "INSERT INTO leads_leadtally": "leads",
+             'DELETE FROM "accounts_user"': "user"}  # fmt: skip
+    order = [name for query in captured for start, name in steps.items()
+             if query["sql"].startswith(start)]  # fmt: skip
+    assert order == ["calls", "leads", "user", "calls", "leads", "user"]
     assert not User.objects.filter(pk__in=[rep.pk, other_rep.pk]).exists()
     assert Lead.objects.filter(assigned_to=None).count() == 4
     assert_lead_counts_match()
