@@ -14,6 +14,8 @@
   window.Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily;
   const narrow = window.matchMedia("(max-width: 720px)").matches;
   const percent = (rate) => (rate === null ? null : Math.round(rate * 1000) / 10);
+  // Rupees as the tables write them (₹1,00,00,000), on the won-value axis and in its tooltips.
+  const inr = new Intl.NumberFormat("en-IN", { style: "currency", currency: "INR", maximumFractionDigits: 0 });
   const base = {
     responsive: true,
     maintainAspectRatio: false,
@@ -70,11 +72,19 @@
       options: {
         ...base,
         indexAxis: "y",
-        plugins: { legend: { display: true, position: "bottom" } },
+        plugins: {
+          legend: { display: true, position: "bottom" },
+          tooltip: {
+            callbacks: {
+              label: (item) => `${item.dataset.label}: ${
+                item.dataset.xAxisID === "x1" ? inr.format(item.raw) : `${item.raw}%`}`,
+            },
+          },
+        },
         scales: {
           x: { beginAtZero: true, max: 100, title: { display: !narrow, text: "Win rate %" } },
           x1: { beginAtZero: true, position: "top", grid: { drawOnChartArea: false },
-                ticks: { maxTicksLimit: narrow ? 3 : 6 },
+                ticks: { maxTicksLimit: narrow ? 3 : 6, callback: (value) => inr.format(value) },
                 title: { display: !narrow, text: "Won value (INR)" } },
         },
       },

@@ -133,6 +133,27 @@ def test_the_admin_sees_every_rep(admin_client, leads):
     assert data["reps"]["win_rate"] == [1.0, 0.5]
 
 
+def test_the_reps_table_has_unassigned_inactive_and_deleted_reps_leads(
+    admin_client, admin_user, leads
+):
+    from tests.factories import make_user
+
+    make_lead(assigned_to=None, status="Won", deal_value=Decimal(300))
+    away = make_user("away@example.com")
+    away.is_active = False
+    away.save()
+    make_lead(assigned_to=away, status="Lost")
+    gone = make_user("gone@example.com")
+    make_lead(assigned_to=gone, status="Won", deal_value=Decimal(50))
+    gone.delete()  # their lead is nobody's now
+    reps = {row[0]: row[1:] for row in table_rows(admin_client.get(REPORTS), "reps")}
+    assert reps["away@example.com"] == ["1", "0", "1", "0.0%", "₹0"]
+    assert reps["Unassigned"] == ["2", "2", "0", "100.0%", "₹350"]
+    assert "gone@example.com" not in reps
+    every_lead = summary(admin_user, AnalyticsFilter.validated(QueryDict("")))["leads"]
+    assert sum(int(row[0]) for row in reps.values()) == every_lead
+
+
 def test_a_rep_sees_only_their_numbers(rep, rep_client, leads):
     response = rep_client.get(REPORTS, {"assigned_to": "rep2@example.com"})  # ignored
     assert response.status_code == 200
