@@ -46,29 +46,9 @@ def summary(user, filters) -> dict[str, Any]:
 def sources(user, filters) -> list[dict[str, Any]]:
     """Per source: leads, won, lost, win rate (won / (won + lost)), conversion rate (won /
     leads) and won value; most leads first, then by name."""
-    rows: dict[str, dict] = defaultdict(
-        lambda: {"leads": 0, "won": 0, "lost": 0, "won_value": Decimal(0)}
-    )
-    for source, status, leads, value in tally.per_status(user, filters, by="source"):
-        row = rows[source]
-        row["leads"] += leads
-        if status == LeadStatus.WON:
-            row["won"] += leads
-            row["won_value"] += value
-        elif status == LeadStatus.LOST:
-            row["lost"] += leads
     found = [
-        {
-            "source": source,
-            "leads": row["leads"],
-            "won": row["won"],
-            "lost": row["lost"],
-            "win_rate": _ratio(row["won"], row["won"] + row["lost"]),
-            "conversion_rate": _ratio(row["won"], row["leads"]),
-            "won_value": float(row["won_value"]),
-        }
-        for source, row in rows.items()
-        if row["leads"]
+        {"source": source, **row, "conversion_rate": _ratio(row["won"], row["leads"])}
+        for source, row in _outcomes(tally.per_status(user, filters, by="source")).items()
     ]
     return sorted(found, key=lambda row: (-row["leads"], row["source"]))
 
@@ -85,31 +65,37 @@ def reps(user, filters) -> list[dict[str, Any]]:
     may see: leads, won, lost, win rate (won / (won + lost); None when neither) and won value;
     `rep` is the assignee's email, None for unassigned leads. Most won value first, then by
     email; unassigned leads last. From the lead counts, like the rest."""
-    rows: dict[int, dict] = defaultdict(
+    rows = _outcomes(tally.per_status(user, filters, by="assignee"))
+    emails = dict(User.objects.filter(pk__in=list(rows)).values_list("pk", "email"))
+    found = [{"rep": emails.get(assignee), **row} for assignee, row in rows.items()]
+    return sorted(found, key=lambda row: (row["rep"] is None, -row["won_value"], row["rep"] or ""))
+
+
+def _outcomes(groups) -> dict[Any, dict[str, Any]]:
+    """{key: {leads, won, lost, win_rate, won_value}} of tally.per_status(…, by=…) rows
+    (key, status, leads, value); keys with no leads left out."""
+    rows: dict[Any, dict] = defaultdict(
         lambda: {"leads": 0, "won": 0, "lost": 0, "won_value": Decimal(0)}
     )
-    for assignee, status, leads, value in tally.per_status(user, filters, by="assignee"):
-        row = rows[assignee]
+    for key, status, leads, value in groups:
+        row = rows[key]
         row["leads"] += leads
         if status == LeadStatus.WON:
             row["won"] += leads
             row["won_value"] += value
         elif status == LeadStatus.LOST:
             row["lost"] += leads
-    emails = dict(User.objects.filter(pk__in=list(rows)).values_list("pk", "email"))
-    found = [
-        {
-            "rep": emails.get(assignee),
+    return {
+        key: {
             "leads": row["leads"],
             "won": row["won"],
             "lost": row["lost"],
             "win_rate": _ratio(row["won"], row["won"] + row["lost"]),
             "won_value": float(row["won_value"]),
         }
-        for assignee, row in rows.items()
+        for key, row in rows.items()
         if row["leads"]
-    ]
-    return sorted(found, key=lambda row: (row["rep"] is None, -row["won_value"], row["rep"] or ""))
+    }
 
 
 def _ratio(part: int, whole: int) -> float | None:
