@@ -109,7 +109,7 @@ def funnel(user, filters, pipeline) -> dict[str, Any]:
     status is Lost are not steps: they come last, `reached` = the leads that ended there."""
     stages = list(pipeline.stages.all().order_by("position", "id"))  # archived ones too
     active = [stage for stage in stages if stage.archived_at is None]
-    pairs = tally.funnel_pairs(user, filters, pipeline.pk)
+    pairs = tally.funnel_pairs(user, filters, [stage.pk for stage in stages])
     position = {stage.pk: stage.position for stage in stages}
     lost = {stage.pk for stage in stages if stage.status == LeadStatus.LOST}
     current: dict = defaultdict(int)

@@ -26,6 +26,7 @@ QUERY_KEYS = {"list_probe": "list", "merge_probe": "merge", "merge_1k": "merge",
               "lead_get_probe": "lead_get", "pipelines_probe": "pipelines",
               "list_filtered_probe": "list_filtered", "calls_probe": "calls",
               "summary_probe": "summary", "sources_probe": "sources",
+              "funnel_probe": "funnel",
               "deep_offset_probe": "list", "deep_cursor_probe": "list"}  # fmt: skip
 # Counts of a scenario's request taken again under other conditions (run.py's count_queries):
 # key suffix → what differs. The pipeline ones must equal the plain count.

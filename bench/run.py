@@ -55,7 +55,7 @@ SEARCH_QUERY = "priy"
 # offset (the last page of 100,000 leads; a tenth of the way into 1,000,000), and the same
 # rows by keyset (`cursor`, the next_cursor of the page before).
 DEEP_OFFSET = 99_950
-ANALYTICS = ("summary", "sources")
+ANALYTICS = ("summary", "sources", "funnel")
 
 
 @dataclass
@@ -293,6 +293,7 @@ def count_queries(
         "calls": {"method": "GET", "path": "/api/v1/call-logs"},
         "summary": {"method": "GET", "path": "/api/v1/analytics/summary"},
         "sources": {"method": "GET", "path": "/api/v1/analytics/sources"},
+        "funnel": {"method": "GET", "path": "/api/v1/analytics/funnel"},
         "log_call": {"method": "POST", "path": "/api/v1/call-logs", "bodies": [
             {"lead_id": lead_id, "call_type": "Inbound", "duration_seconds": 42}
         ] * 2},

@@ -30,6 +30,7 @@ FLAT = (
 )
 SHOWN = (
     *FLAT,
+    ("funnel_probe", "analytics funnel (default pipeline)"),
     ("deep_offset_probe", "deep page by offset 99,950 (for comparison)"),
     ("search_probe", "search `q=priy`"),
     ("lookup_phone_probe", "look a lead up by phone"),
