@@ -103,6 +103,8 @@ class Lead(models.Model):
                 name="lead_has_phone_or_email",
             ),
             models.CheckConstraint(condition=~models.Q(name=""), name="lead_name_not_empty"),
+            # The counts (leads.tally, calls.tally) read a blank source as "any source".
+            models.CheckConstraint(condition=~models.Q(source=""), name="lead_source_not_empty"),
         ]
         indexes = [
             # Lists are newest first, filtered by a created_at window plus at most a few equality

@@ -25,14 +25,17 @@ def test_an_edit_cannot_remove_both_phone_and_email(admin_user):
     assert lead.phone == "+919800000001"
 
 
-def test_the_database_refuses_a_lead_without_phone_or_email_or_name():
+def test_the_database_refuses_a_lead_without_phone_or_email_or_name_or_source():
     for fields in [
         {"name": "x", "phone": None, "email": None},
         {"name": "", "phone": "9800000002"},
+        # (the counts read a blank source as "any source")
+        {"name": "x", "phone": "9800000003", "source": ""},
     ]:
         stage = Placement().stage_for(current=None)  # a valid stage: only the rule breaks
         with pytest.raises(IntegrityError), transaction.atomic():
             Lead(**fields, stage=stage).save()
+    Lead(name="x", phone="9800000003", stage=Placement().stage_for(current=None)).save()
 
 
 def test_reassigning_gets_its_own_timeline_entry(admin_user, rep):
