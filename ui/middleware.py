@@ -1,7 +1,6 @@
 from django.conf import settings
-from django.http import HttpResponseBadRequest
+from django.shortcuts import render
 from django.utils import timezone
-from django.utils.html import escape
 
 from core.http import is_api_path
 
@@ -33,10 +32,7 @@ class RefuseNulMiddleware:
         if not is_api_path(request.path):
             field = _field_with_nul(request)
             if field is not None:
-                return HttpResponseBadRequest(
-                    f"<!doctype html><title>Bad request</title><h1>Bad request</h1>"
-                    f"<p>The field “{escape(field)}” contains a NUL character.</p>"
-                )
+                return render(request, "400.html", {"field": field}, status=400)
         return self.get_response(request)
 
 

@@ -2,7 +2,7 @@
 no serious or critical violation anywhere. That is how outside testers audit the app, so it is
 how we test it: the sales pages and the pipeline board (as a sales rep and as an admin, whose
 pages differ), Settings → Pipelines, Settings → Integrations → API, the login and locked-out
-pages, the 404 page, the API docs (Swagger UI) and the Django admin.
+pages, the 400 and 404 pages, the API docs (Swagger UI) and the Django admin.
 
 The CSV export ("Export CSV" on the leads list) is a file download, not a page: nothing to audit.
 
@@ -130,6 +130,7 @@ def test_sales_and_settings_pages_as_a_rep(
     check.visit("leads, no match", "/leads/?q=nobody-by-this-name")
     check.visit("leads, bad filter", "/leads/?from_date=not-a-date&per_page=7")
     check.visit("leads page 2", "/leads/?per_page=10&page=2")
+    check.visit("bad request (a NUL in a filter)", "/leads/?q=a%00b")
     check.visit("calls", "/calls/")
     check.visit("calls filtered", "/calls/?call_type=Inbound&outcome=Missed")
     check.visit("pipeline board", "/pipeline/")

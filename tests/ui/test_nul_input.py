@@ -15,6 +15,9 @@ def test_a_nul_in_a_filter_is_a_400_naming_it(rep_client, path, field):
     response = rep_client.get(path, {field: "IVR\x00"})
     assert response.status_code == 400
     assert f"“{field}”" in response.content.decode()
+    # The site's own page (its language, its layout), not a bare fragment.
+    assert response.templates[0].name == "400.html"
+    assert '<html lang="en"' in response.content.decode()
 
 
 def test_a_nul_in_a_form_field_is_a_400_and_saves_nothing(rep_client):
@@ -30,3 +33,10 @@ def test_a_nul_in_the_admin_search_is_a_400(admin_client):
     make_lead(name="Asha")
     response = admin_client.get("/admin/leads/lead/", {"q": "As\x00ha"})
     assert response.status_code == 400
+    assert "“q”" in response.content.decode()
+
+
+def test_a_nul_in_a_field_name_is_named_without_it(rep_client):
+    response = rep_client.get("/leads/", {"so\x00urce": "IVR"})
+    assert response.status_code == 400
+    assert "“source”" in response.content.decode()
