@@ -109,8 +109,9 @@ def test_a_source_name_at_its_limit_leaves_the_numbers_in_sight(
     wrap = page.locator("#report-sources .report-table-wrap").bounding_box()
     row = page.locator("#report-sources tbody tr").filter(has_text="S" * 20)
     name, leads_cell = row.locator("th").bounding_box(), row.locator("td").first.bounding_box()
-    # The name wraps (no wider than the box) and the first number is within the box unscrolled.
-    assert name["width"] < wrap["width"]
+    # The name wraps (no wider than the box; on a phone it heads its row's card) and the first
+    # number is within the box unscrolled.
+    assert name["width"] <= wrap["width"]
     assert leads_cell["x"] + leads_cell["width"] <= wrap["x"] + wrap["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
@@ -159,3 +160,54 @@ def test_axe_finds_no_serious_or_critical_violation(
     audit("reports, a bad window")
     assert found == []
     assert page_log.outside_requests == []
+
+
+CELLS_OUTSIDE = """(id) => {
+    const wrap = document.querySelector(`#${id} .report-table-wrap`).getBoundingClientRect();
+    return [...document.querySelectorAll(`#${id} caption, #${id} tbody th, #${id} tbody td`)]
+        .filter((cell) => {
+            const box = cell.getBoundingClientRect();
+            return box.left < wrap.left - 0.5 || box.right > wrap.right + 0.5;
+        })
+        .map((cell) => cell.textContent.trim());
+}"""
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_every_number_and_caption_is_in_sight_without_scrolling(
+    page, login_as, admin_user, leads, viewport
+):
+    make_lead(source="Trade fair Mumbai", status="Won", deal_value=Decimal("123456789.50"))
+    page.set_viewport_size(viewport)
+    login_as(admin_user)
+    page.goto("/reports/")
+    for report in ("report-funnel", "report-sources", "report-reps"):
+        # Nothing of the table lies beyond its box, so nothing needs a sideways scroll (at 390 px
+        # a row is a card: its name, then each number under its column's name).
+        assert page.evaluate(CELLS_OUTSIDE, report) == [], report
+        wrap = page.locator(f"#{report} .report-table-wrap")
+        assert wrap.evaluate("(e) => e.scrollWidth <= e.clientWidth"), report
+    if viewport is PHONE:
+        won = page.locator("#report-sources tbody tr").filter(has_text="Trade fair Mumbai")
+        value = won.get_by_role("cell").last
+        # The number, named by its column (shown above it; the column header names it to
+        # assistive technology, so the label is left out of the cell's accessible name).
+        expect(value).to_have_accessible_name("₹12,34,56,789.50")
+        label = value.evaluate("(cell) => getComputedStyle(cell, '::before').content")
+        assert label.startswith('"Won value"'), label
+    # The table is still a table to assistive technology, with its column headers.
+    sources = page.get_by_role("table", name="Leads per source")
+    expect(sources.get_by_role("columnheader")).to_have_count(7)
+    expect(sources.get_by_role("rowheader", name="Trade fair Mumbai")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_a_long_refused_value_wraps_in_its_message(page, login_as, admin_user, viewport):
+    page.set_viewport_size(viewport)
+    login_as(admin_user)
+    response = page.goto("/reports/?source=" + "a" * 600)
+    assert response is not None
+    assert response.status == 400
+    expect(page.locator(".field-error").first).to_contain_text("aaaa")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]

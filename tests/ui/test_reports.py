@@ -61,9 +61,9 @@ def table_rows(response, section: str) -> list[list[str]]:
     """The rows of a section's table, as the text of their cells."""
     page = response.content.decode()
     chunk = page.split(f'id="report-{section}"')[1].split("</section>")[0]
-    body = chunk.split("<tbody>")[1].split("</tbody>")[0]
+    body = re.split(r"<tbody[^>]*>", chunk)[1].split("</tbody>")[0]
     rows = []
-    for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
         cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
         rows.append([html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in cells])
     return rows
