@@ -1,17 +1,34 @@
 from django.db import migrations, models
 
+DEFAULT_SOURCE = "API"  # leads.rules.DEFAULT_SOURCE when this was written
+
 
 def name_blank_sources(apps, schema_editor):
     """A lead with a blank source (none can be made since sources are required, but a database
-    may hold one from before) gets the default source, and the leads' and calls' counts, which
-    read a blank source as "any", are counted again."""
-    from calls.tally import rebuild as count_calls
-    from leads.tally import rebuild as count_leads
+    may hold one from before) gets the default source. The counts read a blank source as "any
+    source": the leads' are counted again, and the calls' move with their leads through
+    leads.tally.regrouped, as when a lead's source changes."""
+    from leads.tally import key_of, rebuild, regrouped
 
     lead = apps.get_model("leads", "Lead")
-    if lead.objects.filter(source="").update(source="API"):
-        count_leads(lead, apps.get_model("leads", "LeadTally"))
-        count_calls(apps.get_model("calls", "CallLog"), apps.get_model("calls", "CallTally"))
+    blank = lead.objects.filter(source="")
+    counted = ("created_at", "assigned_to_id", "stage_id", "priority", "deal_value",
+               "furthest_stage_id")  # fmt: skip
+    moves = []
+    for pk, created_at, assignee, stage, priority, value, furthest in blank.values_list(
+        "pk", *counted
+    ):
+
+        def key(source, created_at=created_at, assignee=assignee, stage=stage,
+                priority=priority, value=value, furthest=furthest):  # fmt: skip
+            return key_of(created_at, assignee, stage, source, priority, value, furthest)
+
+        moves.append((pk, key(""), key(DEFAULT_SOURCE)))
+    if not moves:
+        return
+    blank.update(source=DEFAULT_SOURCE)
+    regrouped.send(sender=lead, moves=moves)
+    rebuild(lead, apps.get_model("leads", "LeadTally"))
 
 
 class Migration(migrations.Migration):
