@@ -63,14 +63,15 @@ class DateWindowForm(forms.Form):
 
 
 class ISODateField(forms.DateField):
-    """Exactly YYYY-MM-DD: strptime alone would also take 2026-1-1."""
+    """Exactly YYYY-MM-DD, nothing around it: strptime alone would also take 2026-1-1, and
+    Django's field would strip spaces."""
 
     input_formats = ["%Y-%m-%d"]
     default_error_messages = {"invalid": "Enter a date as YYYY-MM-DD."}
     default_validators = [validate_day]
 
     def to_python(self, value):
-        if value not in self.empty_values and not ISO_DATE.fullmatch(str(value).strip()):
+        if value not in self.empty_values and not ISO_DATE.fullmatch(str(value)):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 

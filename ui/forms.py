@@ -15,8 +15,8 @@ from accounts.models import User
 from calls.listing import CallLogFilter
 from calls.rules import NOTES_LENGTH as CALL_NOTES_LENGTH
 from calls.rules import CallOutcome, CallType, form_outcome
-from core.dates import validate_day
 from core.errors import InvalidFields, ServiceError
+from core.listing import ISODateField
 from leads.listing import LeadFilter
 from leads.models import Lead
 from leads.rules import MAX_LENGTHS, LeadPriority, LeadStatus
@@ -75,11 +75,10 @@ def _date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class DayField(forms.DateField):
-    """An optional day filter, picked with the browser's date input, within the years any date
-    arithmetic here can handle."""
-
-    default_validators = [validate_day]
+class DayField(ISODateField):
+    """An optional day filter, picked with the browser's date input: YYYY-MM-DD exactly, as the
+    API reads it (Django's own formats would read 01/11/2026 as 11 January), within the years
+    any date arithmetic here can handle."""
 
     def __init__(self, **kwargs):
         super().__init__(required=False, widget=_date_input(), **kwargs)

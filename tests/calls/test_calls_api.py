@@ -157,6 +157,7 @@ def test_list_date_window_is_on_called_at_in_ist(admin_api, lead):
         ({"lead_id": "42"}, "lead_id"),
         ({"call_type": "inbound"}, "call_type"),
         ({"from_date": "2026-1-1"}, "from_date"),
+        ({"from_date": " 2026-01-01"}, "from_date"),  # exactly YYYY-MM-DD, as limit=" 5" is a 400
         ({"from_date": "2026-03-02", "to_date": "2026-03-01"}, "from_date"),
         ({"limit": "1000"}, "limit"),
     ],

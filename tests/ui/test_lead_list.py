@@ -104,7 +104,7 @@ def test_a_from_date_after_the_to_date_is_an_error_next_to_it(rep_client, team):
 
 def test_an_invalid_date_is_an_error_and_other_filters_still_apply(rep_client, team):
     response = rep_client.get("/leads/", {"from_date": "yesterday", "status": "Won"})
-    assert field_errors(response) == {"from_date": ["Enter a valid date."]}
+    assert field_errors(response) == {"from_date": ["Enter a date as YYYY-MM-DD."]}
     assert lead_names(response) == ["Priya Iyer"]
 
 

@@ -200,7 +200,10 @@ def test_leads_per_day_counts_ist_days_and_filters(admin_user, rep, leads):
 @pytest.mark.parametrize(
     ("query", "field", "message"),
     [
-        ({"from_date": "2026-13-01"}, "from_date", "Enter a valid date."),
+        ({"from_date": "2026-13-01"}, "from_date", "Enter a date as YYYY-MM-DD."),
+        # As the API reads dates: Django's own formats would take 01/11/2026 as 11 January.
+        ({"from_date": "01/11/2026"}, "from_date", "Enter a date as YYYY-MM-DD."),
+        ({"from_date": "2026-11-1"}, "from_date", "Enter a date as YYYY-MM-DD."),
         ({"from_date": "2026-05-02", "to_date": "2026-05-01"}, "from_date", "is after"),
         ({"from_date": "2020-01-01", "to_date": "2026-01-01"}, "from_date", "at most 366"),
         ({"assigned_to": "nobody@example.com"}, "assigned_to", "Select a valid choice"),
