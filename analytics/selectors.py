@@ -45,12 +45,13 @@ def summary(user, filters) -> dict[str, Any]:
 
 def sources(user, filters) -> list[dict[str, Any]]:
     """Per source: leads, won, lost, win rate (won / (won + lost)), conversion rate (won /
-    leads) and won value; most leads first, then by name."""
+    leads) and won value; most leads first, then by name ignoring case (as `sort=name` orders
+    names)."""
     found = [
         {"source": source, **row, "conversion_rate": _ratio(row["won"], row["leads"])}
         for source, row in _outcomes(tally.per_status(user, filters, by="source")).items()
     ]
-    return sorted(found, key=lambda row: (-row["leads"], row["source"]))
+    return sorted(found, key=lambda row: (-row["leads"], row["source"].casefold(), row["source"]))
 
 
 def _calls(user, filters) -> tuple[int, int]:

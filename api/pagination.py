@@ -13,7 +13,8 @@ from rest_framework.response import Response
 
 from core.listing import keyset_condition
 
-INTEGER = re.compile(r"-?[0-9]{1,12}")
+INTEGER = re.compile(r"-?[0-9]+")
+DIGITS_READ = 12  # more than any bound has: a longer integer is out of range, not read
 # A cursor of the longest name (200 four-byte characters) is about 1,150 characters; the limit
 # leaves room for it and keeps a request line under what servers accept (gunicorn: 4,094).
 CURSOR_MAX_LENGTH = 1300
@@ -57,7 +58,8 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         # Plain ASCII digits only: int() would also take " 5", "5_0" and non-Latin digits.
         if not INTEGER.fullmatch(raw):
             raise exceptions.ValidationError({name: "Must be an integer."})
-        value = int(raw)
+        too_long = len(raw.lstrip("-").lstrip("0")) > DIGITS_READ
+        value = (maximum + 1 if raw[0] != "-" else minimum - 1) if too_long else int(raw)
         if not minimum <= value <= maximum:
             raise exceptions.ValidationError({name: f"Must be between {minimum} and {maximum}."})
         return value
@@ -72,6 +74,10 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         if raw is None:
             self.offset = self.get_offset(request)
             return self.limit, self.offset, None
+        if raw == "":
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: "Must not be empty; leave the parameter out instead."}
+            )
         if self.offset_query_param in request.query_params:
             raise exceptions.ValidationError(
                 {self.cursor_query_param: "Give cursor or offset, not both."}

@@ -24,6 +24,7 @@ from django.db.models import Field, Q
 
 from .dates import ist_midnight, ist_window, validate_day
 
+CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only, unlike \d
 ANY = "all"  # the value a client sends to mean "no filter" (the specification's default)
 WINDOW = ("from_date", "to_date")
@@ -144,12 +145,17 @@ class AnyChoiceField(AnyMeansNoFilter, django_filters.fields.ChoiceField):
 
 
 class UUIDField(forms.UUIDField):
+    """An id as the API writes them, 8-4-4-4-12 hex digits and nothing else (Django's field
+    would also take braces, `urn:uuid:`, misplaced hyphens and spaces around)."""
+
     default_error_messages = {
         "invalid": "Enter an id (a UUID).",
         "nil": "The nil UUID is no one's id.",
     }
 
     def to_python(self, value):
+        if value not in self.empty_values and not CANONICAL_UUID.fullmatch(str(value)):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         found = super().to_python(value)
         # No row has it, and the counts (core.tally) use it for "any stage / any pipeline".
         if found is not None and found.int == 0:

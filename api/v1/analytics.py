@@ -1,14 +1,15 @@
 """/api/v1/analytics: a summary of the leads created in an IST window, and the same by source.
 The numbers come from analytics.selectors; this module reads the parameters and documents."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from analytics.filters import AnalyticsFilter
 from analytics.selectors import funnel, sources, summary
-from core.errors import ServiceError
 from pipelines.models import Pipeline
 from pipelines.selectors import default_pipeline
 
@@ -24,13 +25,25 @@ def rate(what: str) -> serializers.FloatField:
     )
 
 
-PARAMETERS = [
-    OpenApiParameter("from_date", str, description="On or after this IST day (YYYY-MM-DD). "
-                     "Default: to_date − 30 days."),
-    OpenApiParameter("to_date", str, description="On or before this IST day. Default: today."),
-    OpenApiParameter("assigned_to", str, description="Leads assigned to this user (email)."),
+WINDOW_AND_FILTERS = [
+    OpenApiParameter("from_date", OpenApiTypes.DATE, description="On or after this IST day "
+                     "(YYYY-MM-DD). Default: to_date − 30 days."),
+    OpenApiParameter("to_date", OpenApiTypes.DATE, description="On or before this IST day "
+                     "(YYYY-MM-DD). Default: today."),
+    OpenApiParameter("assigned_to", OpenApiTypes.EMAIL,
+                     description="Leads assigned to this user (email)."),
     OpenApiParameter("source", str, description="Leads of this source, e.g. IVR."),
-    OpenApiParameter("pipeline_id", str, description="Leads in this pipeline (its id)."),
+]  # fmt: skip
+PARAMETERS = [
+    *WINDOW_AND_FILTERS,
+    OpenApiParameter("pipeline_id", OpenApiTypes.UUID, description="Leads in this pipeline "
+                     "(its id); an unknown one counts nothing."),
+    *RATE_LIMIT_HEADERS,
+]  # fmt: skip
+FUNNEL_PARAMETERS = [
+    *WINDOW_AND_FILTERS,
+    OpenApiParameter("pipeline_id", OpenApiTypes.UUID, description="The pipeline whose funnel "
+                     "this is (its id; default: the default pipeline). An unknown id is a 400."),
     *RATE_LIMIT_HEADERS,
 ]  # fmt: skip
 
@@ -109,7 +122,9 @@ class AnalyticsViewSet(APIViewSet):
 
     @extend_schema(
         summary="Leads and wins by source",
-        description="The summary's leads per source: most leads first, equal counts by name.",
+        description=(
+            "The summary's leads per source: most leads first, equal counts by name ignoring case."
+        ),
         parameters=PARAMETERS,
         responses={200: inline_serializer("AnalyticsSourcesEnvelope",
                                           {"data": AnalyticsSourceSerializer(many=True)}),
@@ -129,7 +144,7 @@ class AnalyticsViewSet(APIViewSet):
             "leads that ended there. `pipeline_id` picks the pipeline (default: the default "
             "one)."
         ),
-        parameters=PARAMETERS,
+        parameters=FUNNEL_PARAMETERS,
         responses={200: envelope(AnalyticsFunnelSerializer, "AnalyticsFunnelEnvelope"),
                    **error_responses(400, 401, 403, 429)},
     )  # fmt: skip
@@ -137,9 +152,10 @@ class AnalyticsViewSet(APIViewSet):
     def funnel(self, request, *args, **kwargs):
         filters = AnalyticsFilter.validated(request.GET)
         if filters.get("pipeline_id"):
-            pipeline = Pipeline.objects.active().filter(pk=filters["pipeline_id"]).first()
+            # An archived pipeline too: it holds no leads, but it is one (its funnel is zeros).
+            pipeline = Pipeline.objects.filter(pk=filters["pipeline_id"]).first()
             if pipeline is None:
-                raise ServiceError("No pipeline has this id.", "pipeline_id")
+                raise ValidationError({"pipeline_id": "No pipeline has this id."})
         else:
             pipeline = default_pipeline()
         return Response({"data": funnel(request.user, filters, pipeline)})

@@ -15,6 +15,7 @@ from tests.factories import make_call, make_lead
 pytestmark = pytest.mark.django_db
 
 SUMMARY = "/api/v1/analytics/summary"
+FUNNEL = "/api/v1/analytics/funnel"
 SOURCES = "/api/v1/analytics/sources"
 LEADS = "/api/v1/leads"
 
@@ -156,6 +157,13 @@ def test_sources_most_leads_first_then_by_name(admin_api, leads):
     assert [row["source"] for row in rows] == ["IVR", "Referral", "Web"]  # 3, 3, 3: by name
 
 
+def test_sources_with_equal_counts_are_ordered_by_name_ignoring_case(admin_api):
+    for n, source in enumerate(["beta", "Alpha", "alpha", "Beta"]):
+        make_lead(name=f"L{n}", source=source)
+    rows = admin_api.get(SOURCES).json()["data"]
+    assert [row["source"] for row in rows] == ["Alpha", "alpha", "Beta", "beta"]
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -163,11 +171,16 @@ def test_sources_most_leads_first_then_by_name(admin_api, leads):
         ({"from_date": "yesterday"}, "from_date"),
         ({"pipeline_id": "x"}, "pipeline_id"),
         ({"pipeline_id": "00000000-0000-0000-0000-000000000000"}, "pipeline_id"),
+        # An id as the API writes them, nothing else (Django's field would take all of these).
+        ({"pipeline_id": "{373b5312-4131-4ff9-b747-09878de2932e}"}, "pipeline_id"),
+        ({"pipeline_id": "urn:uuid:373b5312-4131-4ff9-b747-09878de2932e"}, "pipeline_id"),
+        ({"pipeline_id": "373b53124131-4ff9b74709878de2932e"}, "pipeline_id"),
+        ({"pipeline_id": " 373b5312-4131-4ff9-b747-09878de2932e"}, "pipeline_id"),
         ({"assigned_to": "not-an-email"}, "assigned_to"),
     ],
 )
 def test_bad_parameters_are_a_400_naming_them(admin_api, params, field):
-    for path in (SUMMARY, SOURCES):
+    for path in (SUMMARY, SOURCES, FUNNEL):
         response = admin_api.get(path, params)
         assert response.status_code == 400
         assert response.json()["error"]["field"] == field

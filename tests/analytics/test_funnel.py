@@ -92,7 +92,25 @@ def test_another_pipeline_and_an_empty_window(admin_api, admin_user, journeys):
 def test_an_unknown_pipeline_is_a_400_on_pipeline_id(admin_api):
     response = admin_api.get(FUNNEL, {"pipeline_id": str(uuid.uuid4())})
     assert response.status_code == 400
-    assert response.json()["error"]["field"] == "pipeline_id"
+    assert response.json()["error"] == {
+        "code": "invalid_request",
+        "message": "pipeline_id: No pipeline has this id.",
+        "field": "pipeline_id",
+    }
+
+
+def test_an_archived_pipelines_funnel_is_its_stages_with_no_leads(admin_api, admin_user):
+    from pipelines.services import pipeline_archive
+
+    partners = pipeline_create(
+        actor=Actor.system(),
+        fields={"name": "Partners"},
+        stages=[{"name": "Intro", "status": "New"}, {"name": "Signed", "status": "Won"}],
+    )
+    pipeline_archive(actor=Actor(user=admin_user, channel=Channel.WEB), pipeline=partners)
+    response = admin_api.get(FUNNEL, {"pipeline_id": str(partners.pk)})
+    assert response.status_code == 200
+    assert rows(response) == {"Intro": (0, 0, None), "Signed": (0, 0, None)}
 
 
 def test_reached_counts_the_leads_own_stage_after_a_reorder(admin_api, admin_user):

@@ -261,7 +261,25 @@ def test_a_cursor_with_values_of_the_wrong_kind_is_a_400(admin_api, cursor):
 def test_an_empty_cursor_is_a_400_naming_it(admin_api):
     response = admin_api.get(LEADS, {"cursor": ""})
     assert response.status_code == 400
-    assert response.json()["error"]["field"] == "cursor"
+    assert response.json()["error"] == {
+        "code": "invalid_request",
+        "message": "cursor: Must not be empty; leave the parameter out instead.",
+        "field": "cursor",
+    }
+
+
+@pytest.mark.parametrize("offset", ["9223372036854775807", "2147483648", "-1", "-99999999999999"])
+def test_an_offset_out_of_range_says_so_however_long(admin_api, offset):
+    response = admin_api.get(LEADS, {"offset": offset})
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "offset: Must be between 0 and 2147483647."
+
+
+@pytest.mark.parametrize("offset", ["1e3", "5_0", " 5", "", "٥"])
+def test_an_offset_that_is_not_plain_digits_is_not_an_integer(admin_api, offset):
+    response = admin_api.get(LEADS, {"offset": offset})
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "offset"
 
 
 def test_an_edited_cursor_still_applies_row_level_security(rep_api, rep, other_rep):
