@@ -303,3 +303,20 @@ def test_the_vendored_chartjs_is_the_version_package_json_pins(rep_client):
     scripts = re.findall(r'<script src="([^"]+)"', page)
     assert "/static/vendor/chartjs/chart.umd.min.js" in scripts
     assert all(src.startswith("/static/") for src in scripts)
+
+
+def test_a_link_written_with_the_apis_pipeline_id_filters_the_page(admin_client, admin_user):
+    from events.services import Actor
+    from pipelines.services import pipeline_create
+
+    partners = pipeline_create(
+        actor=Actor.system(),
+        fields={"name": "Partners"},
+        stages=[{"name": "Intro", "status": "New"}, {"name": "Signed", "status": "Won"}],
+    )
+    make_lead(source="IVR", stage=partners.stages.get(name="Intro"))
+    make_lead(source="IVR")  # in the default pipeline
+    response = admin_client.get(REPORTS, {"pipeline_id": str(partners.pk)})
+    assert response.status_code == 200
+    assert response.context["summary"]["leads"] == 1
+    assert [row[0] for row in table_rows(response, "funnel")] == ["Intro", "Signed"]
