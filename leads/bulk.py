@@ -32,7 +32,7 @@ from . import tally
 from .models import Lead
 from .representation import lead_to_api
 from .rules import clean_lead_fields, merge_tags
-from .services import check_assignment, edit_changes, placed_fields
+from .services import check_assignment, edit_changes, furthest_reached_before, placed_fields
 
 MAX_LEADS = 5000
 # What a bulk edit may set (the rest of a lead's fields are its own: a phone or a name is
@@ -69,22 +69,29 @@ def leads_bulk_update(
     check_assignment(actor, fields)
     ids = _ids(lead_ids)
     placement = Placement()
+    target = fields.get("pipeline_id")  # the pipeline the leads go to, if they move
     if "stage_id" in fields:  # a stage that is not there is the request's error, not each lead's
-        placement.stage_for(
+        target = placement.stage_for(
             current=None,
             stage_id=fields["stage_id"],
             pipeline_id=fields.get("pipeline_id"),
             status=fields.get("status"),
-        )
+        ).pipeline_id
     # Where a lead goes depends only on its stage and the furthest stage it reached: worked
-    # out once per such pair (a handful), not once per lead.
+    # out once per such pair (a handful), not once per lead, unless it moves (below).
     places: dict[tuple, dict[str, Any] | ServiceError] = {}
 
+    # A move may take leads to another pipeline, where what each reached depends on its own
+    # history (leads.services.placed_fields): read once for them all, and part of the key.
+    reached = None
+    if target is not None:
+        reached = furthest_reached_before(ids, target)
+
     def edit(lead: Lead) -> dict[str, Any]:
-        key = (lead.stage_id, lead.furthest_stage_id)
+        key = (lead.stage_id, lead.furthest_stage_id, (reached or {}).get(lead.pk))
         if key not in places:
             try:
-                places[key] = placed_fields(placement, lead, fields)
+                places[key] = placed_fields(placement, lead, fields, reached)
             except ServiceError as error:
                 places[key] = error
         placed = places[key]

@@ -3,6 +3,7 @@ deletion. The API, the pages, the Django admin and the commands all call these, 
 disagree; each change is recorded as one event in its own transaction."""
 
 import logging
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
@@ -13,8 +14,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import Conflict, Forbidden, NotFound, ServiceError
+from core.listing import CANONICAL_UUID
 from core.locking import lock_rows
-from events.models import Verb
+from events.models import Event, Verb
 from events.services import Actor, diff, record_event, record_events
 from pipelines.models import Stage
 from pipelines.selectors import Placement
@@ -387,10 +389,14 @@ def edit_changes(before: dict, after: dict) -> dict[str, list]:
 
 
 def placed_fields(
-    placement: Placement, lead: Lead | None, fields: dict[str, Any]
+    placement: Placement,
+    lead: Lead | None,
+    fields: dict[str, Any],
+    reached: dict | None = None,
 ) -> dict[str, Any]:
     """`fields` with the placement fields resolved: `stage` and `status` set to where the
-    lead goes (a new lead: always), and when it arrives there. The status is the stage's."""
+    lead goes (a new lead: always), and when it arrives there. The status is the stage's.
+    `reached`: furthest_reached_before of the leads (a bulk move reads it once for all)."""
     fields = dict(fields)
     pipeline_id = fields.pop("pipeline_id", None)
     stage_id = fields.pop("stage_id", None)
@@ -403,8 +409,47 @@ def placed_fields(
         fields["stage"] = stage
         fields["stage_entered_at"] = timezone.now()
         furthest = lead.furthest_stage_id if lead is not None else None
+        if current is not None and current.pipeline_id != stage.pipeline_id:
+            # Back in a pipeline it was in before: what it reached there still counts.
+            if reached is None or lead.pk not in reached:
+                reached = furthest_reached_before([lead.pk], stage.pipeline_id)
+            furthest = reached[lead.pk]
         fields["furthest_stage_id"] = _furthest(placement, stage, furthest)
     return fields
+
+
+def furthest_reached_before(lead_ids, pipeline_id) -> dict:
+    """{lead id: the furthest stage of this pipeline (Lost stages aside) the lead was ever in,
+    or None}, from the leads' history (each move is an event with the stage it left and the
+    one it entered): two queries however many leads. Read only when leads change pipelines:
+    a lead keeps one furthest stage, its pipeline's."""
+    lead_ids = list(lead_ids)
+    visited: dict = {lead_id: set() for lead_id in lead_ids}
+    for lead_id, changes, snapshot in Event.objects.filter(
+        lead_id__in=lead_ids, subject_type="lead"
+    ).values_list("lead_id", "changes", "snapshot"):
+        moved = (changes or {}).get("stage_id")
+        found = [*(moved if isinstance(moved, list) else [])]
+        if isinstance(snapshot, dict):
+            found.append(snapshot.get("stage_id"))
+        visited[lead_id].update(
+            uuid.UUID(id_)
+            for id_ in found
+            if isinstance(id_, str) and CANONICAL_UUID.fullmatch(id_)
+        )
+    steps = dict(
+        Stage.objects.filter(pk__in=set().union(*visited.values()), pipeline_id=pipeline_id)
+        .exclude(status=LeadStatus.LOST)
+        .values_list("pk", "position")
+    )
+    return {
+        lead_id: max(
+            (stage for stage in stages if stage in steps),
+            key=lambda stage: (steps[stage], str(stage)),
+            default=None,
+        )
+        for lead_id, stages in visited.items()
+    }
 
 
 def _furthest(placement: Placement, stage, furthest_id):

@@ -158,3 +158,44 @@ def test_the_funnel_and_the_rep_report_read_the_lead_counts_not_the_leads(
         sql = " ".join(query["sql"] for query in queries.captured_queries)
         assert "leads_leadtally" in sql
         assert 'FROM "leads_lead"' not in sql
+
+
+def test_a_lead_back_from_another_pipeline_keeps_what_it_reached_there(admin_api, admin_user):
+    actor = Actor(user=admin_user, channel=Channel.API)
+    sales = Pipeline.objects.get(is_default=True)
+    partners = pipeline_create(
+        actor=Actor.system(),
+        fields={"name": "Partners"},
+        stages=[{"name": "Intro", "status": "New"}, {"name": "Signed", "status": "Won"}],
+    )
+    lead = journey(admin_user, "+919800000011", ["New", "Proposal"])
+    lead_move(actor=actor, lead=lead, stage_id=partners.stages.get(name="Intro").pk)
+    lead.refresh_from_db()
+    assert lead.furthest_stage_id == partners.stages.get(name="Intro").pk  # its pipeline's
+    lead_move(actor=actor, lead=lead, stage_id=sales.stages.get(name="New").pk)
+    lead.refresh_from_db()
+    assert lead.furthest_stage_id == sales.stages.get(name="Proposal").pk
+    found = rows(admin_api.get(FUNNEL))
+    assert {name: found[name][:2] for name in ("New", "Contacted", "Proposal", "Won")} == {
+        "New": (1, 1), "Contacted": (0, 1), "Proposal": (0, 1), "Won": (0, 0)
+    }  # fmt: skip
+    # A bulk move does the same, lead by lead: two leads in the same stage with the same
+    # furthest stage there, but different histories in the pipeline they go back to.
+    from leads.bulk import leads_bulk_update
+
+    intro = partners.stages.get(name="Intro")
+    newcomer = journey(admin_user, "+919800000012", ["Intro"], pipeline=partners)
+    lead_move(actor=actor, lead=lead, stage_id=intro.pk)
+    lead.refresh_from_db()
+    assert (lead.stage_id, lead.furthest_stage_id) == (
+        newcomer.stage_id,
+        newcomer.furthest_stage_id,
+    )
+    contacted = sales.stages.get(name="Contacted")
+    leads_bulk_update(
+        actor=actor, lead_ids=[lead.pk, newcomer.pk], fields={"stage_id": contacted.pk}
+    )
+    lead.refresh_from_db()
+    newcomer.refresh_from_db()
+    assert lead.furthest_stage_id == sales.stages.get(name="Proposal").pk
+    assert newcomer.furthest_stage_id == contacted.pk
