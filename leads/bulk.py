@@ -32,7 +32,13 @@ from . import tally
 from .models import Lead
 from .representation import lead_to_api
 from .rules import clean_lead_fields, merge_tags
-from .services import check_assignment, edit_changes, furthest_reached_before, placed_fields
+from .services import (
+    Reached,
+    check_assignment,
+    edit_changes,
+    furthest_reached_before,
+    placed_fields,
+)
 
 MAX_LEADS = 5000
 # What a bulk edit may set (the rest of a lead's fields are its own: a phone or a name is
@@ -82,13 +88,19 @@ def leads_bulk_update(
     places: dict[tuple, dict[str, Any] | ServiceError] = {}
 
     # A move may take leads to another pipeline, where what each reached depends on its own
-    # history (leads.services.placed_fields): read once for them all, and part of the key.
-    reached = None
-    if target is not None:
-        reached = furthest_reached_before(ids, target)
+    # history (leads.services.placed_fields): read once for all of them, once they are locked,
+    # and part of the key.
+    reached = Reached(target, {}) if target is not None else None
+
+    def prepare(leads: list[Lead]) -> None:
+        nonlocal reached
+        crossing = [lead.pk for lead in leads if lead.stage.pipeline_id != target]
+        if target is not None and crossing:
+            reached = furthest_reached_before(crossing, target)
 
     def edit(lead: Lead) -> dict[str, Any]:
-        key = (lead.stage_id, lead.furthest_stage_id, (reached or {}).get(lead.pk))
+        known = reached.stages.get(lead.pk) if reached is not None else None
+        key = (lead.stage_id, lead.furthest_stage_id, known)
         if key not in places:
             try:
                 places[key] = placed_fields(placement, lead, fields, reached)
@@ -99,7 +111,7 @@ def leads_bulk_update(
             raise placed
         return placed
 
-    return _apply(actor, ids, edit, placement)
+    return _apply(actor, ids, edit, placement, prepare)
 
 
 def leads_bulk_add_tags(*, actor: Actor, lead_ids: Iterable[Any], tags: list[str]) -> BulkResult:
@@ -185,15 +197,19 @@ def _apply(
     ids: list[uuid.UUID],
     edit: Callable[[Lead], dict[str, Any]],
     placement: Placement | None = None,
+    prepare: Callable[[list[Lead]], None] | None = None,
 ) -> BulkResult:
     """Lock the leads, set on each what `edit` returns for it (a ServiceError skips that
-    lead), and write those that changed: their columns, counts and events."""
+    lead; `prepare` first reads, for them all, what the edits need), and write those that
+    changed: their columns, counts and events."""
     skipped: Counter[str] = Counter()
     unchanged = 0
     changed: list[_Changed] = []
     with transaction.atomic(), tally.batch():
         leads = _locked(actor, ids)
         skipped.update(_not_found(len(ids) - len(leads)))
+        if prepare is not None:
+            prepare(leads)
         now = timezone.now()
         for lead in leads:
             try:

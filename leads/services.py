@@ -2,9 +2,11 @@
 deletion. The API, the pages, the Django admin and the commands all call these, so they cannot
 disagree; each change is recorded as one event in its own transaction."""
 
+import contextlib
 import logging
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -14,7 +16,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import Conflict, Forbidden, NotFound, ServiceError
-from core.listing import CANONICAL_UUID
 from core.locking import lock_rows
 from events.models import Event, Verb
 from events.services import Actor, diff, record_event, record_events
@@ -392,11 +393,12 @@ def placed_fields(
     placement: Placement,
     lead: Lead | None,
     fields: dict[str, Any],
-    reached: dict | None = None,
+    reached: "Reached | None" = None,
 ) -> dict[str, Any]:
     """`fields` with the placement fields resolved: `stage` and `status` set to where the
     lead goes (a new lead: always), and when it arrives there. The status is the stage's.
-    `reached`: furthest_reached_before of the leads (a bulk move reads it once for all)."""
+    `reached`: furthest_reached_before of leads moving to another pipeline (a bulk move reads
+    it once for all of them)."""
     fields = dict(fields)
     pipeline_id = fields.pop("pipeline_id", None)
     stage_id = fields.pop("stage_id", None)
@@ -411,38 +413,48 @@ def placed_fields(
         furthest = lead.furthest_stage_id if lead is not None else None
         if current is not None and current.pipeline_id != stage.pipeline_id:
             # Back in a pipeline it was in before: what it reached there still counts.
-            if reached is None or lead.pk not in reached:
+            if reached is None or not reached.covers(lead.pk, stage.pipeline_id):
                 reached = furthest_reached_before([lead.pk], stage.pipeline_id)
-            furthest = reached[lead.pk]
+            furthest = reached.stages[lead.pk]
         fields["furthest_stage_id"] = _furthest(placement, stage, furthest)
     return fields
 
 
-def furthest_reached_before(lead_ids, pipeline_id) -> dict:
-    """{lead id: the furthest stage of this pipeline (Lost stages aside) the lead was ever in,
-    or None}, from the leads' history (each move is an event with the stage it left and the
-    one it entered): two queries however many leads. Read only when leads change pipelines:
-    a lead keeps one furthest stage, its pipeline's."""
-    lead_ids = list(lead_ids)
-    visited: dict = {lead_id: set() for lead_id in lead_ids}
-    for lead_id, changes, snapshot in Event.objects.filter(
-        lead_id__in=lead_ids, subject_type="lead"
-    ).values_list("lead_id", "changes", "snapshot"):
-        moved = (changes or {}).get("stage_id")
-        found = [*(moved if isinstance(moved, list) else [])]
-        if isinstance(snapshot, dict):
-            found.append(snapshot.get("stage_id"))
-        visited[lead_id].update(
-            uuid.UUID(id_)
-            for id_ in found
-            if isinstance(id_, str) and CANONICAL_UUID.fullmatch(id_)
+@dataclass(frozen=True)
+class Reached:
+    """The furthest stage of one pipeline (Lost stages aside) that each of some leads was
+    ever in, or None: {lead id: stage id or None}."""
+
+    pipeline_id: uuid.UUID
+    stages: dict[uuid.UUID, uuid.UUID | None]
+
+    def covers(self, lead_id: uuid.UUID, pipeline_id: uuid.UUID) -> bool:
+        return pipeline_id == self.pipeline_id and lead_id in self.stages
+
+
+def furthest_reached_before(lead_ids: Iterable[uuid.UUID], pipeline_id: uuid.UUID) -> Reached:
+    """What the leads reached in this pipeline, from their history: every move is an event
+    whose changes hold the stage left and the one entered (a creation: [None, its stage]).
+    Two queries however many leads; read only for leads changing pipelines, as a lead keeps
+    one furthest stage, its pipeline's. (Leads that came back before this rule keep theirs.)"""
+    visited: dict[uuid.UUID, set] = {uuid.UUID(str(lead_id)): set() for lead_id in lead_ids}
+    moves = (
+        Event.objects.filter(
+            lead_id__in=list(visited), subject_type="lead", changes__has_key="stage_id"
         )
+        .order_by()
+        .values_list("lead_id", "changes__stage_id")
+    )
+    for lead_id, moved in moves:
+        for stage_id in moved if isinstance(moved, list) else []:
+            with contextlib.suppress(TypeError, ValueError, AttributeError):
+                visited[lead_id].add(uuid.UUID(stage_id))
     steps = dict(
         Stage.objects.filter(pk__in=set().union(*visited.values()), pipeline_id=pipeline_id)
         .exclude(status=LeadStatus.LOST)
         .values_list("pk", "position")
     )
-    return {
+    furthest = {
         lead_id: max(
             (stage for stage in stages if stage in steps),
             key=lambda stage: (steps[stage], str(stage)),
@@ -450,6 +462,7 @@ def furthest_reached_before(lead_ids, pipeline_id) -> dict:
         )
         for lead_id, stages in visited.items()
     }
+    return Reached(uuid.UUID(str(pipeline_id)), furthest)
 
 
 def _furthest(placement: Placement, stage, furthest_id):
