@@ -58,8 +58,11 @@ class StrictLimitOffsetPagination(LimitOffsetPagination):
         # Plain ASCII digits only: int() would also take " 5", "5_0" and non-Latin digits.
         if not INTEGER.fullmatch(raw):
             raise exceptions.ValidationError({name: "Must be an integer."})
-        too_long = len(raw.lstrip("-").lstrip("0")) > DIGITS_READ
-        value = (maximum + 1 if raw[0] != "-" else minimum - 1) if too_long else int(raw)
+        negative, digits = raw.startswith("-"), raw.lstrip("-").lstrip("0") or "0"
+        if len(digits) > DIGITS_READ:
+            value = minimum - 1 if negative else maximum + 1
+        else:
+            value = -int(digits) if negative else int(digits)
         if not minimum <= value <= maximum:
             raise exceptions.ValidationError({name: f"Must be between {minimum} and {maximum}."})
         return value

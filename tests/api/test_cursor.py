@@ -268,7 +268,9 @@ def test_an_empty_cursor_is_a_400_naming_it(admin_api):
     }
 
 
-@pytest.mark.parametrize("offset", ["9223372036854775807", "2147483648", "-1", "-99999999999999"])
+@pytest.mark.parametrize(
+    "offset", ["9223372036854775807", "2147483648", "-1", "-99999999999999", "0" * 5000 + "5" * 13]
+)
 def test_an_offset_out_of_range_says_so_however_long(admin_api, offset):
     response = admin_api.get(LEADS, {"offset": offset})
     assert response.status_code == 400
@@ -280,6 +282,13 @@ def test_an_offset_that_is_not_plain_digits_is_not_an_integer(admin_api, offset)
     response = admin_api.get(LEADS, {"offset": offset})
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "offset"
+
+
+def test_an_offset_of_many_leading_zeros_is_read_as_the_number(admin_api):
+    # (int() alone refuses a string of more than 4,300 digits: a 500, not the number 5)
+    response = admin_api.get(LEADS, {"offset": "0" * 5000 + "5"})
+    assert response.status_code == 200
+    assert response.json()["pagination"]["offset"] == 5
 
 
 def test_an_edited_cursor_still_applies_row_level_security(rep_api, rep, other_rep):
