@@ -68,7 +68,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
-    "ui.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -76,6 +75,8 @@ MIDDLEWARE = [
     "ui.middleware.DisplayTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After the user is known (its 400 page has the user's menu), before any view reads input.
+    "ui.middleware.RefuseNulMiddleware",
     # Last, as django-axes asks: it turns a lockout signalled during authentication into the
     # lockout response.
     "axes.middleware.AxesMiddleware",

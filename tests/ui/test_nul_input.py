@@ -18,6 +18,8 @@ def test_a_nul_in_a_filter_is_a_400_naming_it(rep_client, path, field):
     # The site's own page (its language, its layout), not a bare fragment.
     assert response.templates[0].name == "400.html"
     assert '<html lang="en"' in response.content.decode()
+    assert "Log out" in response.content.decode()  # the signed-in user's menu, as on any page
+    assert response["X-Frame-Options"] == "DENY"
 
 
 def test_a_nul_in_a_form_field_is_a_400_and_saves_nothing(rep_client):
