@@ -68,13 +68,21 @@ class ISODateField(forms.DateField):
     Django's field would strip spaces."""
 
     input_formats = ["%Y-%m-%d"]
-    default_error_messages = {"invalid": "Enter a date as YYYY-MM-DD."}
+    default_error_messages = {
+        "invalid": "Enter a date as YYYY-MM-DD.",
+        "no_such_day": "There is no such day: %(value)s.",
+    }
     default_validators = [validate_day]
 
     def to_python(self, value):
         if value not in self.empty_values and not ISO_DATE.fullmatch(str(value)):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
+        try:
+            return super().to_python(value)
+        except forms.ValidationError:  # the form is right, the day is not (2026-02-30)
+            raise forms.ValidationError(
+                self.error_messages["no_such_day"], code="no_such_day", params={"value": value}
+            ) from None
 
 
 class ISODateFilter(django_filters.DateFilter):

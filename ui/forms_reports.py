@@ -32,7 +32,8 @@ class ReportFilterForm(forms.Form):
     """Validates itself on creation (a GET form: no data is "no filters")."""
 
     from_date = DayField(
-        label="Created from", help_text="IST; default: 30 days before To; at most 366 days."
+        label="Created from",
+        help_text=f"IST; default: 30 days before To; at most {MAX_WINDOW_DAYS} days.",
     )
     to_date = DayField(label="Created to", help_text="IST; default: today.")
     source = forms.ChoiceField(required=False)
@@ -42,7 +43,8 @@ class ReportFilterForm(forms.Form):
     def __init__(self, data, *, user: User, sources: list[str], pipelines: Sequence[Pipeline]):
         if "pipeline_id" in data and "pipeline" not in data:
             data = data.copy()  # the API's name for it, in a link written for the API
-            data["pipeline"] = data["pipeline_id"]
+            wanted = data["pipeline_id"].lower()
+            data["pipeline"] = "" if wanted == "all" else wanted
         super().__init__(data)
         self.user, self.pipelines = user, list(pipelines)
         sources = list(sources)

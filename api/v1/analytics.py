@@ -30,20 +30,21 @@ WINDOW_AND_FILTERS = [
                      "(YYYY-MM-DD). Default: to_date − 30 days."),
     OpenApiParameter("to_date", OpenApiTypes.DATE, description="On or before this IST day "
                      "(YYYY-MM-DD). Default: today."),
-    OpenApiParameter("assigned_to", OpenApiTypes.EMAIL,
-                     description="Leads assigned to this user (email)."),
-    OpenApiParameter("source", str, description="Leads of this source, e.g. IVR."),
+    OpenApiParameter("assigned_to", str,
+                     description="Leads assigned to this user (email; or `all`)."),
+    OpenApiParameter("source", str, description="Leads of this source, e.g. IVR (or `all`)."),
 ]  # fmt: skip
 PARAMETERS = [
     *WINDOW_AND_FILTERS,
-    OpenApiParameter("pipeline_id", OpenApiTypes.UUID, description="Leads in this pipeline "
-                     "(its id); an unknown one counts nothing."),
+    OpenApiParameter("pipeline_id", str, description="Leads in this pipeline (its id, "
+                     "8-4-4-4-12 hex digits; or `all`); an unknown one counts nothing."),
     *RATE_LIMIT_HEADERS,
 ]  # fmt: skip
 FUNNEL_PARAMETERS = [
     *WINDOW_AND_FILTERS,
-    OpenApiParameter("pipeline_id", OpenApiTypes.UUID, description="The pipeline whose funnel "
-                     "this is (its id; default: the default pipeline). An unknown id is a 400."),
+    OpenApiParameter("pipeline_id", str, description="The pipeline whose funnel this is (its "
+                     "id, 8-4-4-4-12 hex digits; default, or `all`: the default pipeline). An "
+                     "unknown id is a 400."),
     *RATE_LIMIT_HEADERS,
 ]  # fmt: skip
 

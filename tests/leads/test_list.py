@@ -296,3 +296,17 @@ def test_the_list_sql_selects_what_the_orm_filters_select(who, client_for, reque
         offset, limit = params.get("offset", 0), params.get("limit", 50)
         assert [lead["id"] for lead in body["data"]] == expected[offset : offset + limit], params
         assert body["pagination"]["total"] == len(expected), params
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2026-02-30", "from_date: There is no such day: 2026-02-30."),
+        ("2026-2-3", "from_date: Enter a date as YYYY-MM-DD."),
+        ("10/03/2026", "from_date: Enter a date as YYYY-MM-DD."),
+    ],
+)
+def test_a_bad_day_says_whether_the_form_or_the_day_is_wrong(admin_api, value, message):
+    response = admin_api.get(LEADS, {"from_date": value})
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == message

@@ -200,7 +200,7 @@ def test_leads_per_day_counts_ist_days_and_filters(admin_user, rep, leads):
 @pytest.mark.parametrize(
     ("query", "field", "message"),
     [
-        ({"from_date": "2026-13-01"}, "from_date", "Enter a date as YYYY-MM-DD."),
+        ({"from_date": "2026-13-01"}, "from_date", "There is no such day: 2026-13-01."),
         # As the API reads dates: Django's own formats would take 01/11/2026 as 11 January.
         ({"from_date": "01/11/2026"}, "from_date", "Enter a date as YYYY-MM-DD."),
         ({"from_date": "2026-11-1"}, "from_date", "Enter a date as YYYY-MM-DD."),
@@ -316,7 +316,10 @@ def test_a_link_written_with_the_apis_pipeline_id_filters_the_page(admin_client,
     )
     make_lead(source="IVR", stage=partners.stages.get(name="Intro"))
     make_lead(source="IVR")  # in the default pipeline
-    response = admin_client.get(REPORTS, {"pipeline_id": str(partners.pk)})
+    response = admin_client.get(REPORTS, {"pipeline_id": str(partners.pk).upper()})
     assert response.status_code == 200
     assert response.context["summary"]["leads"] == 1
     assert [row[0] for row in table_rows(response, "funnel")] == ["Intro", "Signed"]
+    everyone = admin_client.get(REPORTS, {"pipeline_id": "all"})
+    assert everyone.status_code == 200
+    assert everyone.context["summary"]["leads"] == 2
