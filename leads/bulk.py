@@ -93,14 +93,13 @@ def leads_bulk_update(
     reached = Reached(target, {}) if target is not None else None
 
     def prepare(leads: list[Lead]) -> None:
-        nonlocal reached
-        crossing = [lead.pk for lead in leads if lead.stage.pipeline_id != target]
-        if target is not None and crossing:
-            reached = furthest_reached_before(crossing, target)
+        if reached is not None:
+            crossing = [lead.pk for lead in leads if lead.stage.pipeline_id != target]
+            if crossing:
+                reached.stages.update(furthest_reached_before(crossing, target).stages)
 
     def edit(lead: Lead) -> dict[str, Any]:
-        known = reached.stages.get(lead.pk) if reached is not None else None
-        key = (lead.stage_id, lead.furthest_stage_id, known)
+        key = (lead.stage_id, lead.furthest_stage_id, reached and reached.stages.get(lead.pk))
         if key not in places:
             try:
                 places[key] = placed_fields(placement, lead, fields, reached)

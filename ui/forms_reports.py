@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 from accounts.models import User
 from analytics.filters import AnalyticsFilter
 from core.dates import ist_window
+from core.listing import ANY
 from pipelines.models import Pipeline
 
 from .forms import DayField
@@ -44,7 +45,7 @@ class ReportFilterForm(forms.Form):
         if "pipeline_id" in data and "pipeline" not in data:
             data = data.copy()  # the API's name for it, in a link written for the API
             wanted = data["pipeline_id"].lower()
-            data["pipeline"] = "" if wanted == "all" else wanted
+            data["pipeline"] = "" if wanted == ANY else wanted
         super().__init__(data)
         self.user, self.pipelines = user, list(pipelines)
         sources = list(sources)
