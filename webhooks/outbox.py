@@ -36,6 +36,7 @@ from leads.models import Lead
 from . import rules
 from .delivery import send, signed_headers
 from .models import Attempt, Message, MessageState, Subscription
+from .selectors import listening_subscriptions
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +58,7 @@ def fan_out(sender, *, events: list[Event], actor, **kwargs) -> None:
     ]
     if not sendable:
         return
-    subscriptions = list(
-        Subscription.objects.filter(enabled=True, owner__is_active=True).select_related("owner")
-    )
+    subscriptions = listening_subscriptions()
     if not subscriptions:
         return
     assignees: dict[uuid.UUID, int | None] = {}
