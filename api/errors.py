@@ -55,8 +55,13 @@ def error_body(status_code: int, message: str, field: str | None = None, code: s
 
 
 def error_response(status_code: int, message: str, field: str | None = None) -> JsonResponse:
-    """The envelope as a plain Django response, for errors raised outside DRF."""
-    return JsonResponse(error_body(status_code, message, field), status=status_code)
+    """The envelope as a plain Django response, for errors raised outside DRF (written as
+    compactly as the API's renderer writes it)."""
+    return JsonResponse(
+        error_body(status_code, message, field),
+        status=status_code,
+        json_dumps_params={"separators": (",", ":"), "ensure_ascii": False},
+    )
 
 
 def _first_error(detail, path: str = "") -> tuple[str, str]:

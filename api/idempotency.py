@@ -10,16 +10,24 @@ first response again, and the write happens once.
   the first still runs, a 409 with `Retry-After: 1`.
 - The write and the stored response are committed together (APIViewSet runs the handler and
   `complete` in one transaction): a process that dies mid-request leaves neither, and its
-  claim is taken over once stale.
+  claim is taken over.
+- When is a claim abandoned? On PostgreSQL, a running request holds a session advisory lock
+  named by its key (`lock_id`) from its claim to its end: a repeat that can take the lock knows
+  the claim's request is gone (its process died, or its database session did: a restart, a
+  failover), and takes the claim over at once; one that cannot is a 409. The lock lives and
+  dies with the database session, so nothing can leave it behind (but a pooler in transaction
+  mode in front of PostgreSQL would break it: connect directly, or in session mode). On SQLite
+  (development) a claim is abandoned once it is STALE_AFTER old.
 """
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import uuid
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework import exceptions, status
@@ -52,9 +60,11 @@ class StillRunning(exceptions.APIException):
 
 @dataclass
 class Claim:
-    """This request runs under the key: its response is stored when it completes."""
+    """This request runs under the key: its response is stored when it completes. It holds the
+    key's lock (PostgreSQL) until `finish`."""
 
     record: IdempotencyRecord
+    lock: int | None = None
 
 
 @dataclass
@@ -108,7 +118,25 @@ def fingerprint(request) -> str:
 
 def begin(api_key, key: str, request_fingerprint: str) -> Claim | Replay:
     """Claim `key` for this request, or find what happened to it. Runs in its own committed
-    transaction, so that simultaneous repeats see the claim at once."""
+    transaction, so that simultaneous repeats see the claim at once. A Claim must be given to
+    `finish` when the request ends, whatever happens."""
+    lock = lock_id(api_key, key) if connection.vendor == "postgresql" else None
+    if lock is not None and not _try_lock(lock):
+        # Another request with this key is running now: unless it has completed, wait for it.
+        record = IdempotencyRecord.objects.filter(api_key=api_key, key=key).first()
+        if record is not None and record.fingerprint != request_fingerprint:
+            raise KeyReused()
+        if record is not None and record.response_status is not None:
+            return Replay(record)
+        raise StillRunning()
+    try:
+        return _claim(api_key, key, request_fingerprint, lock)
+    except BaseException:
+        _unlock(lock)
+        raise
+
+
+def _claim(api_key, key: str, request_fingerprint: str, lock: int | None) -> Claim | Replay:
     for _ in range(3):
         now = timezone.now()
         try:
@@ -117,7 +145,7 @@ def begin(api_key, key: str, request_fingerprint: str) -> Claim | Replay:
                     api_key=api_key, key=key, fingerprint=request_fingerprint,
                     owner=uuid.uuid4(), started_at=now, expires_at=now + KEEP_FOR,
                 )  # fmt: skip
-            return Claim(record)
+            return Claim(record, lock)
         except IntegrityError:
             record = IdempotencyRecord.objects.filter(api_key=api_key, key=key).first()
         if record is None:
@@ -128,8 +156,11 @@ def begin(api_key, key: str, request_fingerprint: str) -> Claim | Replay:
         if record.fingerprint != request_fingerprint:
             raise KeyReused()
         if record.response_status is not None:
+            _unlock(lock)
             return Replay(record)
-        if record.started_at > now - STALE_AFTER:
+        # Not completed: its request is gone when this one holds the key's lock (PostgreSQL),
+        # or, without locks, once it has run longer than any request may.
+        if lock is None and record.started_at > now - STALE_AFTER:
             raise StillRunning()
         owner = uuid.uuid4()
         taken = IdempotencyRecord.objects.filter(pk=record.pk, owner=record.owner).update(
@@ -137,8 +168,34 @@ def begin(api_key, key: str, request_fingerprint: str) -> Claim | Replay:
         )
         if taken:
             record.owner, record.started_at = owner, now
-            return Claim(record)
+            return Claim(record, lock)
     raise StillRunning()
+
+
+def finish(claim: Claim) -> None:
+    """The claimed request has ended (its response stored, or its claim released)."""
+    _unlock(claim.lock)
+
+
+def lock_id(api_key, key: str) -> int:
+    """The advisory lock of `key` under `api_key`: 64 bits of a hash, as a signed bigint."""
+    digest = hashlib.sha256(f"idempotency:{api_key.pk}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _try_lock(lock: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock])
+        return cursor.fetchone()[0]
+
+
+def _unlock(lock: int | None) -> None:
+    if lock is None:
+        return
+    # When the database is gone (the very outage that failed the request), so is the session
+    # and its lock: nothing to do.
+    with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [lock])
 
 
 def complete(claim: Claim, response_status: int, body: bytes, location: str | None) -> None:

@@ -47,7 +47,7 @@ class APIViewSet(GenericViewSet):
         request = self.initialize_request(request, *args, **kwargs)
         self.request = request
         self.headers = self.default_response_headers
-        claim = None
+        claim = held = None
         try:
             self.initial(request, *args, **kwargs)
             method = request.method.lower()
@@ -62,7 +62,7 @@ class APIViewSet(GenericViewSet):
                 if isinstance(found, idempotency.Replay):
                     response = found.response()
                 else:
-                    claim = found
+                    claim = held = found
                     response = _in_one_transaction(lambda: handler(request, *args, **kwargs), claim)
                     claim = None  # remembered, with the write
         except Exception as exc:
@@ -70,6 +70,9 @@ class APIViewSet(GenericViewSet):
             if claim is not None:  # the write rolled back; a client error is remembered still
                 with contextlib.suppress(idempotency.StillRunning):  # (unless the key moved on)
                     _remember(claim, response)
+        finally:
+            if held is not None:
+                idempotency.finish(held)
         self.response = self.finalize_response(request, response, *args, **kwargs)
         return self.response
 

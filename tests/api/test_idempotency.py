@@ -1,15 +1,18 @@
 """Idempotency-Key on API writes: a retry gets the first response and changes nothing more."""
 
+import contextlib
 import datetime as dt
 import json
 import uuid
 from types import SimpleNamespace
 
+import psycopg
 import pytest
+from django.db import connection
 from django.http import QueryDict
 from django.utils import timezone
 
-from api.idempotency import STALE_AFTER, fingerprint
+from api.idempotency import STALE_AFTER, fingerprint, lock_id
 from api.models import IdempotencyRecord
 from calls.models import CallLog
 from events.models import Event
@@ -62,13 +65,30 @@ def test_the_same_key_for_another_request_is_a_422(admin_api):
     assert Lead.objects.count() == 1
 
 
+@contextlib.contextmanager
+def running_elsewhere(api_key, key: str):
+    """A request with `key` running in another process: on PostgreSQL, another database session
+    holds the key's lock (api.idempotency.lock_id); without locks its fresh claim says so."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    settings = connection.settings_dict
+    with psycopg.connect(
+        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432, password=settings["PASSWORD"] or None, autocommit=True,
+    ) as other:  # fmt: skip
+        other.execute("SELECT pg_advisory_lock(%s)", [lock_id(api_key, key)])
+        yield
+
+
 def test_a_repeat_while_the_first_runs_is_a_409_with_retry_after(admin_api):
     body = {"name": "A", "phone": "9876543210"}
     IdempotencyRecord.objects.create(
         api_key=admin_api.api_key, key="busy", fingerprint=_fingerprint_of(body),
         owner=uuid.uuid4(), expires_at=timezone.now() + dt.timedelta(hours=24),
     )  # fmt: skip
-    response = admin_api.post_json(LEADS, body, **keyed("busy"))
+    with running_elsewhere(admin_api.api_key, "busy"):
+        response = admin_api.post_json(LEADS, body, **keyed("busy"))
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "conflict"
     assert response.json()["error"]["field"] == "Idempotency-Key"
@@ -97,6 +117,27 @@ def test_a_claim_abandoned_by_a_dead_process_is_taken_over(admin_api):
     assert response.status_code == 201
     assert Lead.objects.count() == 1
     assert admin_api.post_json(LEADS, body, **keyed("orphan"))["Idempotent-Replayed"] == "true"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks: PostgreSQL")
+def test_a_fresh_claim_whose_request_is_gone_is_taken_over_at_once(admin_api):
+    # The first attempt's database session ended (a restart cut it: it answered 503) before
+    # it could release its claim; nothing holds the key's lock any more. The retry runs now,
+    # not a minute later.
+    body = {"name": "A", "phone": "9876543210"}
+    IdempotencyRecord.objects.create(
+        api_key=admin_api.api_key, key="cut", fingerprint=_fingerprint_of(body),
+        owner=uuid.uuid4(), started_at=timezone.now(),
+        expires_at=timezone.now() + dt.timedelta(hours=24),
+    )  # fmt: skip
+    response = admin_api.post_json(LEADS, body, **keyed("cut"))
+    assert response.status_code == 201
+    assert Lead.objects.count() == 1
+    # The request let go of the key's lock when it ended: another session may take it.
+    with running_elsewhere(admin_api.api_key, "cut"):
+        replayed = admin_api.post_json(LEADS, body, **keyed("cut"))
+    assert replayed.status_code == 201
+    assert replayed["Idempotent-Replayed"] == "true"
 
 
 def test_an_expired_key_is_a_new_key(admin_api):
