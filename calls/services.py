@@ -15,7 +15,7 @@ from core.errors import Conflict, NotFound, ServiceError
 from events.models import Verb
 from events.services import Actor, diff, record_event
 from leads.models import Lead
-from leads.rules import InvalidPhone, can_see
+from leads.rules import LEAD_NOT_VISIBLE, InvalidPhone, can_see
 from leads.selectors import lead_duplicates
 from leads.services import MergePolicy, lead_upsert
 from tasks.services import call_back_close, call_back_open
@@ -127,7 +127,7 @@ def _visible_lead(actor: Actor, lead_id) -> Lead:
     try:
         return Lead.objects.visible_to(actor.user).select_for_update().get(pk=lead_id)
     except Lead.DoesNotExist:
-        raise NotFound("No lead with this id is visible to this key.", "lead_id") from None
+        raise NotFound(LEAD_NOT_VISIBLE, "lead_id") from None
 
 
 def _lead_of_phone(actor: Actor, phone: str, *, create: bool) -> Lead | None:

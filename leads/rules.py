@@ -45,6 +45,13 @@ PLACEMENT_FIELDS = ("pipeline_id", "stage_id")
 TRACKED_FIELDS = (*EDITABLE_FIELDS, "pipeline_id", "stage_id", "stage")
 DEFAULT_SOURCE = "API"
 MAX_LENGTHS = {"name": 200, "email": 254, "phone": 32, "company": 200, "city": 100, "source": 100}
+# What a call or a task on a lead the actor cannot see is told (the API's 404, the pages' error).
+LEAD_NOT_VISIBLE = (
+    "No lead with this id is visible to you: it does not exist (any more), or it is assigned "
+    "to someone else."
+)
+# A lead's notes: a few pages of text (a call's notes hold 5,000 characters, a task's 10,000).
+NOTES_MAX_LENGTH = 10_000
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 50
 DEAL_VALUE_DIGITS, DEAL_VALUE_PLACES = 14, 2
@@ -296,7 +303,7 @@ _CLEANERS: dict[str, Callable[[Any], Any]] = {
     "priority": _choice(LeadPriority),
     "tags": _tags,
     "deal_value": _deal_value,
-    "notes": text_cleaner(None, required=False),
+    "notes": text_cleaner(NOTES_MAX_LENGTH, required=False),
     "assigned_to": _assignee,
     "pipeline_id": _id,
     "stage_id": _id,

@@ -17,6 +17,7 @@ from core.locking import joined_rows_current, lock_rows
 from events.models import Verb
 from events.services import Actor, diff, plain, record_event, record_events
 from leads.models import Lead
+from leads.rules import LEAD_NOT_VISIBLE
 
 from .models import Task
 from .representation import task_to_api
@@ -270,7 +271,7 @@ def _visible_lead(actor: Actor, lead_id) -> Lead:
         .first()
     )
     if lead is None:
-        raise NotFound("No lead with this id is visible to this key.", "lead_id")
+        raise NotFound(LEAD_NOT_VISIBLE, "lead_id")
     return lead
 
 

@@ -19,7 +19,14 @@ from core.errors import InvalidFields, ServiceError
 from core.listing import ISODateField
 from leads.listing import LeadFilter
 from leads.models import Lead
-from leads.rules import MAX_LENGTHS, LeadPriority, LeadStatus
+from leads.rules import (
+    MAX_LENGTHS,
+    NOTES_MAX_LENGTH,
+    LeadPriority,
+    LeadStatus,
+    check_contact,
+    clean_lead_fields,
+)
 from pipelines.models import Pipeline, Stage
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -27,12 +34,14 @@ UNASSIGNED = "none"
 
 
 def show_service_error(form: forms.Form, error: ServiceError) -> None:
-    """Put a service's refusal next to the field(s) it names, or above the form."""
+    """Put a service's refusal next to the field(s) it names, or above the form when the page
+    does not show that field (none, or a hidden one: a lead that is no longer yours)."""
     errors = error.errors if isinstance(error, InvalidFields) else {error.field: error.message}
     renamed = getattr(form, "service_field_names", {})
     for field, message in errors.items():
         field = renamed.get(field, field)
-        form.add_error(field if field in form.fields else None, message)
+        shown = field in form.fields and not form.fields[field].widget.is_hidden
+        form.add_error(field if shown else None, message)
 
 
 # The largest id a database column holds: a bigger number typed into a form is no user (SQLite
@@ -278,7 +287,9 @@ class LeadForm(forms.Form):
         required=False,
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
     )
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        required=False, max_length=NOTES_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
     assigned_to = UserChoiceField(
         label="Assigned to",
         queryset=User.objects.filter(is_active=True).order_by("email"),
@@ -305,6 +316,29 @@ class LeadForm(forms.Form):
 
     def clean_tags(self) -> list[str]:
         return [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
+
+    def clean(self):
+        """When a field is already refused here (a required one left empty), the lead rules
+        judge the others now, so that every mistake shows on the first submit. (Otherwise the
+        service judges them, once, when it saves.)"""
+        cleaned = super().clean()
+        if not self.errors:
+            return cleaned
+        judged = {name: value for name, value in cleaned.items() if name not in self.errors}
+        if judged.get("email") == "":
+            judged["email"] = None  # a blank email box means no email (all_fields)
+        try:
+            clean_lead_fields(judged)
+            if "phone" in judged and "email" in judged:
+                check_contact(judged["phone"], judged["email"])
+        except ServiceError as error:
+            errors = (
+                error.errors if isinstance(error, InvalidFields) else {error.field: error.message}
+            )
+            for name, message in errors.items():
+                if name in self.fields and name not in self.errors:
+                    self.add_error(name, message)
+        return cleaned
 
     def merge_fields(self) -> dict[str, Any]:
         """What the rep filled in, to merge into an existing lead: status and priority only when

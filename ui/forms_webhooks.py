@@ -4,8 +4,15 @@ through webhooks.services, whose refusals show next to the field they name."""
 
 from django import forms
 
+from core.errors import ServiceError
 from webhooks.models import MessageState, Subscription
-from webhooks.rules import ALL_EVENTS, DESCRIPTION_MAX_LENGTH, URL_MAX_LENGTH, EventType
+from webhooks.rules import (
+    ALL_EVENTS,
+    DESCRIPTION_MAX_LENGTH,
+    URL_MAX_LENGTH,
+    EventType,
+    parse_url,
+)
 
 EVENT_CHOICES = [(ALL_EVENTS, "All events (*)"), *((name, name) for name in EventType.values)]
 DELIVERIES_PER_PAGE = 20
@@ -52,6 +59,17 @@ class WebhookForm(forms.Form):
         self.subscription = subscription
         if subscription is None:
             del self.fields["enabled"]  # a new subscription starts enabled
+
+    def clean(self):
+        """The service judges the URL when it saves; when another field is already refused
+        (no event ticked), its form is judged now, so that both mistakes show at once."""
+        cleaned = super().clean()
+        if self.errors and "url" in cleaned and "url" not in self.errors:
+            try:
+                parse_url(cleaned["url"])
+            except ServiceError as error:
+                self.add_error("url", error.message)
+        return cleaned
 
     def clean_events(self) -> list[str]:
         # "All events" ticked means every event, whatever else is ticked beside it.

@@ -23,6 +23,7 @@ from leads.rules import (
     EDITABLE_FIELDS,
     MAX_TAG_LENGTH,
     MAX_TAGS,
+    NOTES_MAX_LENGTH,
     PLACEMENT_FIELDS,
 )
 from leads.selectors import lead_list
@@ -134,6 +135,7 @@ class LeadSerializer(StrictJSONSerializer, serializers.ModelSerializer):
                 "is always its stage's."
             },
             "priority": {"help_text": "Default Medium for a new lead."},
+            "notes": {"max_length": NOTES_MAX_LENGTH},
         }
 
     def to_representation(self, lead: Lead | dict) -> dict:

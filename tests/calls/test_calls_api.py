@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from calls.models import CallLog
 from events.models import Event
+from leads.rules import LEAD_NOT_VISIBLE
 from tests.factories import make_call, make_lead
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +109,7 @@ def test_unknown_lead_is_404_on_lead_id(admin_api):
     assert response.status_code == 404
     assert response.json()["error"] == {
         "code": "not_found",
-        "message": "No lead with this id is visible to this key.",
+        "message": LEAD_NOT_VISIBLE,
         "field": "lead_id",
     }
 

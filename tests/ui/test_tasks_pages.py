@@ -4,6 +4,7 @@ straight from Today and from the calls list; a missed inbound call logged on a p
 call-back task."""
 
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -12,6 +13,7 @@ from django.utils import timezone
 from calls.models import CallLog
 from events.models import Event
 from events.services import Actor
+from leads.rules import LEAD_NOT_VISIBLE
 from tasks.models import Task
 from tasks.services import task_create
 from tests.factories import make_lead
@@ -202,6 +204,8 @@ def test_a_quick_call_on_an_invisible_lead_is_refused(rep_client, other_rep):
     )
     assert response.status_code == 400
     assert not CallLog.objects.exists()
+    # The page says why (the lead is not a field the rep could correct).
+    assert LEAD_NOT_VISIBLE in html.unescape(response.content.decode())
 
 
 def test_the_lead_timeline_says_what_happened_to_its_tasks(rep_client, rep, lead):
