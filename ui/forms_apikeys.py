@@ -11,12 +11,16 @@ class APIKeyForm(forms.ModelForm):
     """Create or edit a key. A sales rep's form has no user field: their keys are theirs."""
 
     allowed_ips = AllowlistField()
+    # The model's range (1 to 1,000,000), with one message per bound: the model field's own
+    # form field would say "≥ 0" for -1 and then "≥ 1" for 0.
+    rate_limit_per_minute = forms.IntegerField(
+        min_value=1, max_value=1_000_000, label="Rate limit (requests per minute)"
+    )
 
     class Meta:
         model = APIKey
         fields = ["name", "user", "can_read", "can_write", "can_delete", "allowed_ips",
                   "rate_limit_per_minute"]  # fmt: skip
-        labels = {"rate_limit_per_minute": "Rate limit (requests per minute)"}
 
     def __init__(self, *args, acting_user: User, **kwargs):
         super().__init__(*args, **kwargs)

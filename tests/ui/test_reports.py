@@ -23,6 +23,7 @@ from analytics.daily import leads_per_day
 from analytics.filters import AnalyticsFilter
 from analytics.selectors import funnel, sources, summary
 from core.dates import IST, ist_midnight, ist_today
+from pipelines.models import Stage
 from pipelines.selectors import default_pipeline
 from tests.factories import make_lead
 
@@ -116,6 +117,14 @@ def test_the_tables_hold_the_apis_numbers(admin_user, admin_client, leads, query
     assert sum(int(row[1]) for row in daily) == summary(admin_user, filters)["leads"]
     reps = {row[0]: row for row in table_rows(response, "reps")}
     assert sum(int(row[1]) for row in reps.values()) == summary(admin_user, filters)["leads"]
+
+
+def test_a_lost_stage_is_marked_lost_unless_its_name_says_so(admin_client, leads):
+    names = [row[0] for row in table_rows(admin_client.get(REPORTS), "funnel")]
+    assert names[-1] == "Lost"  # not "Lost (lost)"
+    Stage.objects.filter(name="Lost").update(name="Disqualified")
+    names = [row[0] for row in table_rows(admin_client.get(REPORTS), "funnel")]
+    assert names[-1] == "Disqualified (lost)"
 
 
 def test_the_admin_sees_every_rep(admin_client, leads):
