@@ -22,7 +22,7 @@ from core.errors import ServiceError
 
 from .rules import Target, Unresolvable, is_ip_literal, parse_url, resolve, timeout_seconds
 
-USER_AGENT = "LeadCRM-Webhooks/1.0 (+https://github.com/; Standard Webhooks)"
+USER_AGENT = "LeadCRM-Webhooks/1.0 (Standard Webhooks)"
 RESPONSE_KEPT_BYTES = 1024
 
 
