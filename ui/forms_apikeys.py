@@ -4,7 +4,7 @@ from django import forms
 
 from accounts.models import User
 from apikeys.forms import AllowlistField
-from apikeys.models import APIKey
+from apikeys.models import APIKey, default_rate_limit
 
 
 class APIKeyForm(forms.ModelForm):
@@ -14,7 +14,10 @@ class APIKeyForm(forms.ModelForm):
     # The model's range (1 to 1,000,000), with one message per bound: the model field's own
     # form field would say "≥ 0" for -1 and then "≥ 1" for 0.
     rate_limit_per_minute = forms.IntegerField(
-        min_value=1, max_value=1_000_000, label="Rate limit (requests per minute)"
+        min_value=1,
+        max_value=1_000_000,
+        initial=default_rate_limit,
+        label="Rate limit (requests per minute)",
     )
 
     class Meta:

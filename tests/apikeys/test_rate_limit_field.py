@@ -14,11 +14,13 @@ pytestmark = pytest.mark.django_db
 NEW = "/settings/integrations/api/new/"
 
 
-def test_the_input_starts_at_one(admin_user):
+def test_the_input_starts_at_one_and_holds_the_default(admin_user, settings):
+    settings.API_RATE_LIMIT_PER_MINUTE = 120
     page = logged_in(admin_user).get(NEW).content.decode()
     field = re.search(r'<input[^>]*name="rate_limit_per_minute"[^>]*>', page).group(0)
     assert 'min="1"' in field
     assert 'max="1000000"' in field
+    assert 'value="120"' in field
 
 
 @pytest.mark.parametrize("limit", ["-1", "0"])
