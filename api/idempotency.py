@@ -15,9 +15,10 @@ first response again, and the write happens once.
   named by its key (`lock_id`) from its claim to its end: a repeat that can take the lock knows
   the claim's request is gone (its process died, or its database session did: a restart, a
   failover), and takes the claim over at once; one that cannot is a 409. The lock lives and
-  dies with the database session, so nothing can leave it behind (but a pooler in transaction
-  mode in front of PostgreSQL would break it: connect directly, or in session mode). On SQLite
-  (development) a claim is abandoned once it is STALE_AFTER old.
+  dies with the database session (a pooler in transaction mode in front of PostgreSQL would
+  break it: connect directly, or in session mode). A claim STALE_AFTER old is taken over
+  whatever holds the lock (a session left behind by a half-open connection), and that is the
+  only rule on SQLite (development).
 """
 
 import contextlib
@@ -39,6 +40,8 @@ META_KEY = "HTTP_IDEMPOTENCY_KEY"
 KEEP_FOR = dt.timedelta(hours=24)
 # A request still "running" after this long was abandoned (its process died: gunicorn kills a
 # worker after 30 s); its claim may be taken over. Its write, if any, was rolled back with it.
+# (On PostgreSQL the key's lock says so at once; this is the rule without it: SQLite, or a
+# lock held by a session whose process is gone unnoticed.)
 STALE_AFTER = dt.timedelta(seconds=60)
 NOT_REMEMBERED = {401, 403, 429}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -119,53 +122,59 @@ def fingerprint(request) -> str:
 def begin(api_key, key: str, request_fingerprint: str) -> Claim | Replay:
     """Claim `key` for this request, or find what happened to it. Runs in its own committed
     transaction, so that simultaneous repeats see the claim at once. A Claim must be given to
-    `finish` when the request ends, whatever happens."""
+    `finish` when the request ends, whatever happens; this function lets go of the key's lock
+    on every other way out."""
     lock = lock_id(api_key, key) if connection.vendor == "postgresql" else None
     if lock is not None and not _try_lock(lock):
-        # Another request with this key is running now: unless it has completed, wait for it.
-        record = IdempotencyRecord.objects.filter(api_key=api_key, key=key).first()
-        if record is not None and record.fingerprint != request_fingerprint:
-            raise KeyReused()
-        if record is not None and record.response_status is not None:
-            return Replay(record)
-        raise StillRunning()
+        # Another session holds the key: its request is running. Only a claim older than any
+        # request may run is taken over (that session's process is gone and PostgreSQL has
+        # not noticed yet: a half-open connection); a new claim is never made beside it.
+        return _claim(api_key, key, request_fingerprint, None, create=False)
     try:
-        return _claim(api_key, key, request_fingerprint, lock)
+        found = _claim(api_key, key, request_fingerprint, lock, create=True)
     except BaseException:
         _unlock(lock)
         raise
+    if isinstance(found, Replay):
+        _unlock(lock)
+    return found
 
 
-def _claim(api_key, key: str, request_fingerprint: str, lock: int | None) -> Claim | Replay:
+def _claim(
+    api_key, key: str, request_fingerprint: str, lock: int | None, *, create: bool
+) -> Claim | Replay:
+    """The key's claim for this request, or its completed response. Holding the key's `lock`,
+    an unfinished claim's request is known to be gone; without it, it is once STALE_AFTER old."""
     for _ in range(3):
         now = timezone.now()
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    api_key=api_key, key=key, fingerprint=request_fingerprint,
-                    owner=uuid.uuid4(), started_at=now, expires_at=now + KEEP_FOR,
-                )  # fmt: skip
-            return Claim(record, lock)
-        except IntegrityError:
-            record = IdempotencyRecord.objects.filter(api_key=api_key, key=key).first()
-        if record is None:
-            continue  # expired and removed meanwhile: claim it
-        if record.expires_at <= now:
-            IdempotencyRecord.objects.filter(pk=record.pk, expires_at__lte=now).delete()
-            continue
+        record = None
+        if create:
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(
+                        api_key=api_key, key=key, fingerprint=request_fingerprint,
+                        owner=uuid.uuid4(), started_at=now, expires_at=now + KEEP_FOR,
+                    )  # fmt: skip
+                return Claim(record, lock)
+            except IntegrityError:
+                pass
+        record = IdempotencyRecord.objects.filter(api_key=api_key, key=key).first()
+        if record is None or record.expires_at <= now:
+            if not create:
+                raise StillRunning()
+            if record is not None:
+                IdempotencyRecord.objects.filter(pk=record.pk, expires_at__lte=now).delete()
+            continue  # expired, or removed meanwhile: claim it
         if record.fingerprint != request_fingerprint:
             raise KeyReused()
         if record.response_status is not None:
-            _unlock(lock)
             return Replay(record)
-        # Not completed: its request is gone when this one holds the key's lock (PostgreSQL),
-        # or, without locks, once it has run longer than any request may.
         if lock is None and record.started_at > now - STALE_AFTER:
             raise StillRunning()
         owner = uuid.uuid4()
-        taken = IdempotencyRecord.objects.filter(pk=record.pk, owner=record.owner).update(
-            owner=owner, started_at=now
-        )
+        taken = IdempotencyRecord.objects.filter(
+            pk=record.pk, owner=record.owner, response_status__isnull=True
+        ).update(owner=owner, started_at=now)
         if taken:
             record.owner, record.started_at = owner, now
             return Claim(record, lock)

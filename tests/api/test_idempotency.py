@@ -140,6 +140,34 @@ def test_a_fresh_claim_whose_request_is_gone_is_taken_over_at_once(admin_api):
     assert replayed["Idempotent-Replayed"] == "true"
 
 
+def test_a_stale_claim_is_taken_over_even_if_a_session_left_behind_holds_its_lock(admin_api):
+    # A half-open connection: the first attempt's worker is gone, its database session not yet.
+    body = {"name": "A", "phone": "9876543210"}
+    IdempotencyRecord.objects.create(
+        api_key=admin_api.api_key, key="half-open", fingerprint=_fingerprint_of(body),
+        owner=uuid.uuid4(), started_at=timezone.now() - STALE_AFTER - dt.timedelta(seconds=1),
+        expires_at=timezone.now() + dt.timedelta(hours=23),
+    )  # fmt: skip
+    with running_elsewhere(admin_api.api_key, "half-open"):
+        response = admin_api.post_json(LEADS, body, **keyed("half-open"))
+        assert response.status_code == 201
+        replayed = admin_api.post_json(LEADS, body, **keyed("half-open"))
+    assert replayed["Idempotent-Replayed"] == "true"
+    assert Lead.objects.count() == 1
+
+
+def test_a_repeat_never_claims_a_key_whose_lock_another_session_holds(admin_api):
+    # That session's request has taken the lock and is about to write its claim.
+    body = {"name": "A", "phone": "9876543210"}
+    with running_elsewhere(admin_api.api_key, "early"):
+        response = admin_api.post_json(LEADS, body, **keyed("early"))
+    if connection.vendor == "postgresql":
+        assert response.status_code == 409
+        assert not Lead.objects.exists()
+    else:  # (no locks: the first to write its claim runs)
+        assert response.status_code == 201
+
+
 def test_an_expired_key_is_a_new_key(admin_api):
     body = {"name": "A", "phone": "9876543210"}
     admin_api.post_json(LEADS, body, **keyed("old"))
