@@ -28,6 +28,7 @@ from . import tally
 from .models import Lead, Note
 from .representation import lead_to_api
 from .rules import (
+    NOTES_MAX_LENGTH,
     PLACEMENT_FIELDS,
     TRACKED_FIELDS,
     LeadStatus,
@@ -587,6 +588,8 @@ def _add_note(actor: Actor, lead: Lead, text: str) -> Note:
     text = text.strip()
     if not text or "\x00" in text:
         raise ServiceError("Write a note (without NUL characters).", "text")
+    if len(text) > NOTES_MAX_LENGTH:
+        raise ServiceError(f"A note holds at most {NOTES_MAX_LENGTH:,} characters.", "text")
     note = Note.objects.create(lead=lead, text=text, author=actor.user)
     record_event(
         actor=actor,

@@ -21,15 +21,18 @@ def open_call_back_ids(
     field = Task._meta.get_field
     params = [field("lead").get_db_prep_value(lead_id, connection), TaskKind.CALL_BACK]
     if call_id is not None:
-        condition = "call_id = %s"
-        params.append(field("call_id").get_db_prep_value(call_id, connection))
+        by, value = field("call_id"), call_id
+        condition = f"{by.column} = %s"
     else:
-        condition = "created_at <= %s"
-        params.append(field("created_at").get_db_prep_value(opened_by, connection))
+        by, value = field("created_at"), opened_by
+        condition = f"{by.column} <= %s"
+    params.append(by.get_db_prep_value(value, connection))
+    columns = {name: field(name).column for name in ("id", "lead", "kind", "done_at")}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {Task._meta.db_table} "  # (names from the model)
-            f"WHERE lead_id = %s AND kind = %s AND done_at IS NULL AND {condition}",
+            f"SELECT {columns['id']} FROM {Task._meta.db_table} "  # (names from the model)
+            f"WHERE {columns['lead']} = %s AND {columns['kind']} = %s "
+            f"AND {columns['done_at']} IS NULL AND {condition}",
             params,
         )
         rows = cursor.fetchall()

@@ -33,10 +33,30 @@ PAGE_SIZES = (25, 50, 100, 200)
 UNASSIGNED = "none"
 
 
+class TextBoxField(forms.CharField):
+    """Several lines of text, typed in a <textarea>: a browser counts each line break as one
+    character against `maxlength` but sends it as CR LF; read as LF, the text sent is the text
+    counted (and stored as an API client would send it)."""
+
+    def __init__(self, *, rows: int, **kwargs):
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": rows}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n")
+        return super().to_python(value)
+
+
+def service_errors(error: ServiceError) -> dict[str, str]:
+    """{field: message} of a service's refusal (every field, for InvalidFields)."""
+    return error.errors if isinstance(error, InvalidFields) else {error.field: error.message}
+
+
 def show_service_error(form: forms.Form, error: ServiceError) -> None:
     """Put a service's refusal next to the field(s) it names, or above the form when the page
     does not show that field (none, or a hidden one: a lead that is no longer yours)."""
-    errors = error.errors if isinstance(error, InvalidFields) else {error.field: error.message}
+    errors = service_errors(error)
     renamed = getattr(form, "service_field_names", {})
     for field, message in errors.items():
         field = renamed.get(field, field)
@@ -287,9 +307,7 @@ class LeadForm(forms.Form):
         required=False,
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
     )
-    notes = forms.CharField(
-        required=False, max_length=NOTES_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    notes = TextBoxField(required=False, max_length=NOTES_MAX_LENGTH, rows=3)
     assigned_to = UserChoiceField(
         label="Assigned to",
         queryset=User.objects.filter(is_active=True).order_by("email"),
@@ -332,10 +350,7 @@ class LeadForm(forms.Form):
             if "phone" in judged and "email" in judged:
                 check_contact(judged["phone"], judged["email"])
         except ServiceError as error:
-            errors = (
-                error.errors if isinstance(error, InvalidFields) else {error.field: error.message}
-            )
-            for name, message in errors.items():
+            for name, message in service_errors(error).items():
                 if name in self.fields and name not in self.errors:
                     self.add_error(name, message)
         return cleaned
@@ -386,9 +401,7 @@ class CallLogForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="Leave empty for now.",
     )
-    notes = forms.CharField(
-        required=False, max_length=CALL_NOTES_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    notes = TextBoxField(required=False, max_length=CALL_NOTES_LENGTH, rows=2)
 
     def clean_duration(self) -> int:
         text = self.cleaned_data["duration"].strip()
@@ -412,9 +425,7 @@ class CallLogForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(
-        label="Note", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), strip=True
-    )
+    text = TextBoxField(label="Note", max_length=NOTES_MAX_LENGTH, rows=3)
 
 
 class StatusForm(forms.Form):

@@ -7,7 +7,7 @@ from django import forms
 from accounts.models import User
 from tasks.rules import NOTES_MAX_LENGTH, TITLE_MAX_LENGTH, Snooze
 
-from .forms import CallLogForm
+from .forms import CallLogForm, TextBoxField
 
 
 def _due_input() -> forms.DateTimeInput:
@@ -27,9 +27,7 @@ class TaskForm(forms.Form):
         empty_label="The lead's assignee",
         to_field_name="email",
     )
-    notes = forms.CharField(
-        required=False, max_length=NOTES_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    notes = TextBoxField(required=False, max_length=NOTES_MAX_LENGTH, rows=2)
 
     def __init__(self, *args, user: User, **kwargs):
         kwargs.setdefault("auto_id", "task-%s")  # (beside the call form on the lead's page)

@@ -88,3 +88,21 @@ def test_a_new_webhook_shows_its_url_and_events_mistakes_at_once(rep_client):
     assert "must start with https://" in html.unescape(page)
     assert "Pick at least one event" in page
     assert 'id="id_url_error"' in page
+
+
+def test_a_line_break_counts_as_one_character_as_the_browser_counts_it(rep_client, rep):
+    lead = make_lead(name="Asha", assigned_to=rep)
+    # 5,000 lines of one letter: 9,999 characters with LF line breaks, as the textarea's
+    # maxlength counts them; the browser sends CR LF (14,998 characters on the wire).
+    text = "\r\n".join(["x"] * 5000)
+    response = rep_client.post(f"/leads/{lead.pk}/notes/", {"text": text})
+    assert response.status_code == 302
+    (note,) = lead.timeline_notes.all()
+    assert note.text == "\n".join(["x"] * 5000)
+
+
+def test_a_note_longer_than_a_leads_notes_is_refused(rep_client, rep):
+    lead = make_lead(name="Asha", assigned_to=rep)
+    response = rep_client.post(f"/leads/{lead.pk}/notes/", {"text": "x" * (NOTES_MAX_LENGTH + 1)})
+    assert "id_text" in errors_of(response.content.decode())
+    assert not lead.timeline_notes.exists()
