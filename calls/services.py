@@ -15,9 +15,9 @@ from core.errors import Conflict, NotFound, ServiceError
 from events.models import Verb
 from events.services import Actor, diff, record_event
 from leads.models import Lead
-from leads.rules import LEAD_NOT_VISIBLE, InvalidPhone, can_see
+from leads.rules import InvalidPhone, can_see
 from leads.selectors import lead_duplicates
-from leads.services import MergePolicy, lead_upsert
+from leads.services import MergePolicy, lead_upsert, locked_visible_lead
 from tasks.services import call_back_close, call_back_open
 
 from .models import CallLog
@@ -53,7 +53,7 @@ def call_log(*, actor: Actor, lead_id: uuid.UUID, **fields: Any) -> CallLog:
     takes the call with it or is already gone (NotFound), never a half-written call."""
     fields = _new_call_fields(fields)
     with transaction.atomic():
-        return _create(actor, _visible_lead(actor, lead_id), fields, external_id=None)
+        return _create(actor, locked_visible_lead(actor, lead_id), fields, external_id=None)
 
 
 def call_record(
@@ -102,7 +102,7 @@ def _record_call(actor, fields, lead_id, phone, external_id) -> CallResult:
     if lead_id is not None and existing is not None and existing.lead_id == lead_id:
         lead = existing.lead  # (locked, and visible)
     elif lead_id is not None:
-        lead = _visible_lead(actor, lead_id)
+        lead = locked_visible_lead(actor, lead_id)
     elif existing is not None:
         lead = _lead_of_phone(actor, phone, create=False)
     else:
@@ -121,13 +121,6 @@ def _new_call_fields(fields: dict[str, Any]) -> dict[str, Any]:
     if fields["outcome"] is None:
         fields["outcome"] = default_outcome(fields["duration_seconds"])
     return fields
-
-
-def _visible_lead(actor: Actor, lead_id) -> Lead:
-    try:
-        return Lead.objects.visible_to(actor.user).select_for_update().get(pk=lead_id)
-    except Lead.DoesNotExist:
-        raise NotFound(LEAD_NOT_VISIBLE, "lead_id") from None
 
 
 def _lead_of_phone(actor: Actor, phone: str, *, create: bool) -> Lead | None:

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import Conflict, Forbidden, NotFound, ServiceError
-from core.locking import lock_rows
+from core.locking import joined_rows_current, lock_rows
 from events.models import Event, Verb
 from events.services import Actor, diff, record_event, record_events
 from pipelines.models import Stage
@@ -28,6 +28,7 @@ from . import tally
 from .models import Lead, Note
 from .representation import lead_to_api
 from .rules import (
+    LEAD_NOT_VISIBLE,
     NOTES_MAX_LENGTH,
     PLACEMENT_FIELDS,
     TRACKED_FIELDS,
@@ -496,6 +497,20 @@ def _record(actor: Actor, verb: Verb, lead: Lead, changes: dict, snapshot: dict 
     record_event(
         actor=actor, verb=verb, subject=lead, changes=changes, lead_id=lead.pk, snapshot=snapshot
     )
+
+
+def locked_visible_lead(actor: Actor, lead_id, *, with_assignee: bool = False) -> Lead:
+    """The lead `lead_id` if the actor may see it, locked for this transaction (what a call or
+    a task is added to), with its assignee read along when asked; else NotFound naming
+    `lead_id`. One locking read: only the lead's own row is locked, and an assignee that
+    changed while this waited for the lock is read again when used (core.locking)."""
+    leads = Lead.objects.visible_to(actor.user).select_for_update(of=("self",))
+    if with_assignee:
+        leads = leads.select_related("assigned_to")
+    try:
+        return joined_rows_current(leads.get(pk=lead_id))
+    except Lead.DoesNotExist:
+        raise NotFound(LEAD_NOT_VISIBLE, "lead_id") from None
 
 
 def _locked(actor: Actor, lead_id) -> Lead:

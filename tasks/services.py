@@ -17,7 +17,7 @@ from core.locking import joined_rows_current, lock_rows
 from events.models import Verb
 from events.services import Actor, diff, plain, record_event, record_events
 from leads.models import Lead
-from leads.rules import LEAD_NOT_VISIBLE
+from leads.services import locked_visible_lead
 
 from .models import Task
 from .representation import task_to_api
@@ -47,7 +47,7 @@ def task_create(*, actor: Actor, lead_id: uuid.UUID, fields: dict[str, Any]) -> 
         raise InvalidFields({name: "This field is required." for name in missing})
     fields.pop("done", None)
     with transaction.atomic():
-        lead = _visible_lead(actor, lead_id)
+        lead = locked_visible_lead(actor, lead_id, with_assignee=True)
         assignee = fields.pop("assigned_to", None) or lead.assigned_to or actor.user
         _check_assignee(actor, assignee)
         return _create(actor, lead, assignee, kind=TaskKind.FOLLOW_UP, **fields)
@@ -260,19 +260,6 @@ def _tracked(task: Task) -> dict[str, Any]:
 def _check_assignee(actor: Actor, assignee) -> None:
     if not actor.is_admin and (actor.user is None or assignee.pk != actor.user.pk):
         raise Forbidden(REP_ASSIGNS_ONLY_THEMSELVES, "assigned_to")
-
-
-def _visible_lead(actor: Actor, lead_id) -> Lead:
-    lead = (
-        Lead.objects.visible_to(actor.user)
-        .select_related("assigned_to")
-        .select_for_update(of=("self",))
-        .filter(pk=lead_id)
-        .first()
-    )
-    if lead is None:
-        raise NotFound(LEAD_NOT_VISIBLE, "lead_id")
-    return lead
 
 
 def _locked(actor: Actor, task_id) -> Task:
