@@ -1,25 +1,19 @@
 """JSON in and out for the API. Kept apart from the viewsets because DRF imports these classes
 from settings while its own view classes are being defined."""
 
-from decimal import Decimal
-
 import orjson
 from django.conf import settings
 from rest_framework import exceptions, parsers, renderers, status
 from rest_framework.negotiation import BaseContentNegotiation
 
-
-def _encode_default(value):
-    if isinstance(value, Decimal):
-        return float(value)  # deal_value is a JSON number; 14 significant digits fit a double
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+from core import encoding
 
 
 class JSONRenderer(renderers.JSONRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
-        return orjson.dumps(data, default=_encode_default)
+        return encoding.dumps(data)
 
 
 class JSONParser(parsers.BaseParser):

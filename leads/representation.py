@@ -1,11 +1,14 @@
 """A lead as API v1 shows it: the one function that turns a lead into its representation, used
-by the list, the detail, the CSV export and the event stream (and so, webhook payloads)."""
+by the list, the detail, the CSV export and the event stream (and so, webhook payloads).
+
+Its ids and timestamps are UUIDs and UTC datetimes: core.encoding writes them as text, in C
+(the API's renderer), or `lead_to_api` does for what stores or compares the representation."""
 
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from core.dates import iso_utc
+from core.encoding import plain, utc
 
 from .models import Lead
 
@@ -26,12 +29,12 @@ EXTRA = ("assignee_email", "stage_name", "pipeline_id")
 
 
 def represent(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A row of COLUMNS (the stage as `stage_id`) plus EXTRA as the API's Lead. Written out by
-    hand: several times faster than walking a serializer's fields, and this runs for every
-    listed lead."""
+    """A row of COLUMNS (the stage as `stage_id`) plus EXTRA as the API's Lead, to be encoded by
+    core.encoding. Written out by hand: several times faster than walking a serializer's
+    fields, and this runs for every listed lead."""
     deal_value = row["deal_value"]
     return {
-        "id": str(row["id"]),
+        "id": _uuid(row["id"]),
         "name": row["name"],
         "email": row["email"],
         "phone": row["phone"],
@@ -39,22 +42,22 @@ def represent(row: Mapping[str, Any]) -> dict[str, Any]:
         "city": row["city"],
         "source": row["source"],
         "status": row["status"],
-        "pipeline_id": _uuid_text(row["pipeline_id"]),
-        "stage_id": _uuid_text(row["stage_id"]),
+        "pipeline_id": _uuid(row["pipeline_id"]),
+        "stage_id": _uuid(row["stage_id"]),
         "stage": row["stage_name"],
         "priority": row["priority"],
         "tags": row["tags"],
         "deal_value": float(deal_value) if deal_value is not None else None,
         "notes": row["notes"],
         "assigned_to": row["assignee_email"],
-        "created_at": iso_utc(row["created_at"]),
-        "updated_at": iso_utc(row["updated_at"]),
+        "created_at": utc(row["created_at"]),
+        "updated_at": utc(row["updated_at"]),
     }
 
 
-def _uuid_text(value) -> str:
+def _uuid(value) -> uuid.UUID:
     # A column read by hand is a UUID on PostgreSQL and 32 hex digits on SQLite.
-    return str(value if isinstance(value, uuid.UUID) else uuid.UUID(value))
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
 
 
 def lead_row(lead: Lead) -> dict[str, Any]:
@@ -70,4 +73,6 @@ def lead_row(lead: Lead) -> dict[str, Any]:
 
 
 def lead_to_api(lead: Lead) -> dict[str, Any]:
-    return represent(lead_row(lead))
+    """The representation as JSON reads it (ids and timestamps as text): what the event stream
+    stores and compares."""
+    return plain(represent(lead_row(lead)))

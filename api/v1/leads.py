@@ -346,7 +346,7 @@ class LeadViewSet(RetrieveMixin, DestroyMixin, APIViewSet):
         page = lead_list(
             user=request.user, filters=filters, limit=limit, offset=offset, after=after
         )
-        data = self.get_serializer(page.rows, many=True).data
+        data = [represent(row) for row in page.rows]  # what LeadSerializer shows, without DRF
         next_row = page.rows[-1] if page.more else None
         return self.paginator.rows_response(data, total=page.total, next_row=next_row)
 
