@@ -21,3 +21,33 @@ def test_ist_range_is_half_open_from_midnight_ist():
 def test_window_defaults():
     assert ist_window(None, dt.date(2026, 3, 31)) == (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
     assert ist_window(dt.date(2026, 1, 1), dt.date(2026, 3, 31))[0] == dt.date(2026, 1, 1)
+
+
+def test_validated_parameters_follow_the_ist_day_and_each_caller_gets_a_copy(monkeypatch):
+    import pytest
+    from django.http import QueryDict
+    from django.utils import timezone
+    from rest_framework.exceptions import ValidationError
+
+    from leads.listing import LeadFilter
+
+    tagged = QueryDict("tag=vip&tag=hot&status=New")
+    first = LeadFilter.validated(tagged)
+    assert (first["tag"], first["status"]) == (["vip", "hot"], "New")
+    first["tag"].append("mine")
+    first["status"] = "Lost"
+    again = LeadFilter.validated(tagged)
+    assert (again["tag"], again["status"]) == (["vip", "hot"], "New")
+
+    query = QueryDict("status=New")
+    monday = dt.datetime(2026, 3, 9, 18, 29, tzinfo=dt.UTC)  # 23:59 IST
+    monkeypatch.setattr(timezone, "now", lambda: monday)
+    assert LeadFilter.validated(query)["to_date"] == dt.date(2026, 3, 9)
+
+    monkeypatch.setattr(timezone, "now", lambda: monday + dt.timedelta(minutes=1))  # 00:00 IST
+    assert LeadFilter.validated(query)["to_date"] == dt.date(2026, 3, 10)
+
+    bad = QueryDict("status=Nope")
+    for _ in range(2):  # an error is not remembered as an answer either
+        with pytest.raises(ValidationError):
+            LeadFilter.validated(bad)
