@@ -105,13 +105,16 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
-        # A health check is a `SELECT 1` before a request's first query on a reused
-        # connection: after a database restart or failover, the next request reconnects
-        # instead of failing (a 503) on the dropped connection, once per worker. It costs a
-        # round trip (about 2% of a list request's CPU in bench/); `0` saves it.
+        # A health check before a request's first query on a reused connection: after a
+        # database restart or failover, the next request reconnects instead of failing (a
+        # 503) on the dropped connection, once per worker. On PostgreSQL it looks at the
+        # socket and asks the server only when the server has said something
+        # (core/postgresql/base.py); `0` skips it.
         conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers must wait for each other instead of failing with "database is locked":
     # IMMEDIATE takes the write lock when a transaction begins (no deadlocking lock upgrades),

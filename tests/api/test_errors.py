@@ -1,6 +1,7 @@
 """Every error under /api/ is the JSON envelope {"error": {"code", "message", "field"?}}."""
 
 import json
+import select
 
 import psycopg
 import pytest
@@ -176,6 +177,8 @@ def _drop_the_connection() -> None:
     pid = connection.connection.info.backend_pid
     with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    # pg_terminate_backend only signals: wait for the server's goodbye to reach the socket.
+    select.select([connection.connection.fileno()], [], [], 5)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="drops a PostgreSQL connection")
