@@ -4,6 +4,10 @@ page's cursor; each lead with its stage and pipeline) with the SQL the app runs,
 orjson.
 No Django, no DRF, no auth, no rate limiting; the same JSON shape as GET /api/v1/leads.
 
+`/keyed/api/v1/leads` adds what API v1 asks of every request before its data, done the
+cheapest way: the API key's lookup (the app's SQL, apikeys.selectors) and one count against
+its rate limit (one Redis round trip; the app, through django-ratelimit, makes two).
+
 Serve it like the app: `gunicorn bench.raw_app:application` with DATABASE_URL set. run.py
 checks that COUNT_SQL and PAGE_SQL still match what Django sends (and that the bodies match).
 """
@@ -14,11 +18,13 @@ import hashlib
 import hmac
 import json
 import os
+import time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import orjson
 import psycopg
+import redis
 
 IST = ZoneInfo("Asia/Kolkata")
 WINDOW_DAYS = 30
@@ -45,7 +51,17 @@ PAGE_SQL = (
     'ORDER BY "l"."created_at" DESC, "l"."id" DESC LIMIT 51 OFFSET 0'
 )
 
+KEY_SQL = (
+    'SELECT "k"."id", "k"."name", "k"."user_id", "k"."hashed_key", "k"."prefix", '
+    '"k"."can_read", "k"."can_write", "k"."can_delete", "k"."allowed_ips", '
+    '"k"."rate_limit_per_minute", "k"."created_at", "k"."last_used_at", "k"."last_used_ip", '
+    '"k"."revoked_at", "u"."id", "u"."is_superuser", "u"."first_name", "u"."last_name", '
+    '"u"."is_staff", "u"."is_active", "u"."email" FROM apikeys_apikey k JOIN accounts_user u '
+    "ON u.id = k.user_id WHERE k.hashed_key = %s AND k.revoked_at IS NULL AND u.is_active = %s"
+)
+
 _connection: psycopg.Connection | None = None
+_redis: redis.Redis | None = None
 
 
 def _conn() -> psycopg.Connection:
@@ -55,6 +71,31 @@ def _conn() -> psycopg.Connection:
         url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm_bench")
         _connection = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor)
     return _connection
+
+
+def _counter() -> redis.Redis:
+    global _redis
+    if _redis is None:
+        _redis = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    return _redis
+
+
+def key_allowed(authorization: str) -> bool:
+    """The key's row (revoked keys and inactive users excluded), then one count in the key's
+    fixed one-minute window: SET NX with its expiry and INCR, pipelined."""
+    raw_key = authorization.removeprefix("Bearer ").strip()
+    digest = hashlib.sha256(raw_key.encode()).hexdigest()
+    with _conn().cursor() as cur:
+        row = cur.execute(KEY_SQL, [digest, True]).fetchone()
+    if row is None:
+        return False
+    window = int(time.time()) // 60
+    name = f"raw-floor:{row[0]}:{window}"
+    pipe = _counter().pipeline(transaction=False)
+    pipe.set(name, 0, ex=61, nx=True)
+    pipe.incr(name)
+    count = pipe.execute()[1]
+    return count <= row[9]  # rate_limit_per_minute
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -140,9 +181,13 @@ def _cursor(created_at: dt.datetime, lead_id) -> str:
 
 
 def application(environ, start_response):
-    if environ.get("PATH_INFO", "").rstrip("/") != "/api/v1/leads":
+    path = environ.get("PATH_INFO", "").rstrip("/")
+    if path not in ("/api/v1/leads", "/keyed/api/v1/leads"):
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
+    if path.startswith("/keyed/") and not key_allowed(environ.get("HTTP_AUTHORIZATION", "")):
+        start_response("401 Unauthorized", [("Content-Type", "text/plain")])
+        return [b"no such key, or over its limit"]
     body = list_leads()
     start_response(
         "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]

@@ -357,6 +357,16 @@ def targets(
             f"({lst.rps:.0f} vs {raw.rps:.0f} req/s); target ≥ {LIST_VS_RAW_MIN:.0%}."
             + _capacity(outcomes["list"], outcomes["raw"]),
         ))  # fmt: skip
+    keyed = result("raw_keyed")
+    if lst and keyed:
+        share = lst.rps / keyed.rps
+        found.append((
+            "PASS" if share >= LIST_VS_RAW_MIN else "FAIL",
+            f"List leads (limit 50) throughput is {share:.0%} of the data floor with what API "
+            f"v1 asks of every request (the key's lookup, one rate-limit count: {lst.rps:.0f} "
+            f"vs {keyed.rps:.0f} req/s); target ≥ {LIST_VS_RAW_MIN:.0%}."
+            + _capacity(outcomes["list"], outcomes["raw_keyed"]),
+        ))  # fmt: skip
     big, small = result("merge_probe"), result("merge_1k_probe")
     if big and small:
         ratio = big.latency_us["p50"] / small.latency_us["p50"]

@@ -398,13 +398,17 @@ def check_raw_baseline(app: Server, raw: Server, key: str, app_sql: list[str]) -
     from bench import raw_app
 
     notes = []
-    for name, sql in (("COUNT", raw_app.COUNT_SQL), ("page", raw_app.PAGE_SQL)):
+    for name, sql in (
+        ("COUNT", raw_app.COUNT_SQL), ("page", raw_app.PAGE_SQL), ("key lookup", raw_app.KEY_SQL)
+    ):  # fmt: skip
         if sql not in app_sql:
             notes.append(f"The raw baseline's {name} query differs from the app's: {app_sql}")
+    auth = {"Authorization": f"Bearer {key}"}
     mine = requests.get(raw.base_url + "/api/v1/leads", timeout=30).json()
-    theirs = requests.get(
-        app.base_url + "/api/v1/leads", headers={"Authorization": f"Bearer {key}"}, timeout=30
-    ).json()
+    keyed = requests.get(raw.base_url + "/keyed/api/v1/leads", headers=auth, timeout=30)
+    theirs = requests.get(app.base_url + "/api/v1/leads", headers=auth, timeout=30).json()
+    if not keyed.ok or keyed.json() != mine:
+        notes.append(f"The raw baseline's keyed list answered {keyed.status_code}, not its list")
     if mine != theirs:
         same_keys = mine["data"] and set(mine["data"][0]) == set(theirs["data"][0])
         notes.append(
@@ -704,6 +708,9 @@ def build_scenarios(
                  "/bench/floor", 200, auth="none"),
         Scenario("raw", "data floor (raw WSGI + psycopg)", "GET /api/v1/leads (raw app)",
                  "/api/v1/leads", 200, server="raw", auth="none"),
+        Scenario("raw_keyed", "data floor + key lookup and rate count (raw WSGI + psycopg + "
+                 "Redis)", "GET /keyed/api/v1/leads (raw app, the bench's API key)",
+                 "/keyed/api/v1/leads", 200, server="raw"),
         Scenario("list", "list leads", "GET /api/v1/leads", "/api/v1/leads", 200),
         Scenario("list_filtered", "list leads filtered", "GET /api/v1/leads?status=New&source=IVR",
                  "/api/v1/leads?status=New&source=IVR", 200),
