@@ -1,3 +1,4 @@
+import copy
 import re
 from collections.abc import Mapping
 
@@ -33,6 +34,20 @@ class StrictJSONSerializer(serializers.Serializer):
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
+
+
+class FieldsBuiltOnce:
+    """For a ModelSerializer: build its fields from the model once per class, not once per
+    serializer. DRF works them out from the model's fields, Meta and extra_kwargs every time a
+    serializer is made (about 0.4 ms, 6% of a create or a merge); nothing in them depends on
+    the instance, the request or the data (no field's queryset is narrowed per request), so
+    each serializer gets a deep copy of its class's, as DRF does with declared fields."""
+
+    def get_fields(self):
+        cls = type(self)
+        if "_fields_built" not in cls.__dict__:
+            cls._fields_built = super().get_fields()
+        return copy.deepcopy(cls._fields_built)
 
 
 def _type_error(field: serializers.Field, value) -> str | None:

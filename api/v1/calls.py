@@ -24,11 +24,11 @@ from calls.rules import (
 from calls.services import call_delete, call_record, call_update
 
 from ..schema import RATE_LIMIT_HEADERS, DeletedSerializer, envelope, error_responses
-from ..serializers import StrictJSONSerializer, TimestampField
+from ..serializers import FieldsBuiltOnce, StrictJSONSerializer, TimestampField
 from ..viewsets import APIViewSet, DestroyMixin, RetrieveMixin, require_changes
 
 
-class CallLogSerializer(StrictJSONSerializer, serializers.ModelSerializer):
+class CallLogSerializer(FieldsBuiltOnce, StrictJSONSerializer, serializers.ModelSerializer):
     lead_id = serializers.UUIDField(
         required=False,
         help_text="UUID of the lead this call belongs to. Send this or `phone`, not both.",

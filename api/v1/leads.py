@@ -44,7 +44,7 @@ from ..schema import (
     envelope,
     error_responses,
 )
-from ..serializers import StrictJSONSerializer
+from ..serializers import FieldsBuiltOnce, StrictJSONSerializer
 from ..viewsets import APIViewSet, DestroyMixin, RetrieveMixin, require_changes
 from .leads_bulk import BulkRequestSerializer, bulk_upsert, response_serializer
 
@@ -88,7 +88,7 @@ class TagField(serializers.CharField):
 # merge keeps what the request omits; leads.rules validates them) and renders a lead as the
 # spec's Lead schema (leads.representation). (A comment, not a docstring: drf-spectacular would
 # publish a docstring as the schema's description.)
-class LeadSerializer(StrictJSONSerializer, serializers.ModelSerializer):
+class LeadSerializer(FieldsBuiltOnce, StrictJSONSerializer, serializers.ModelSerializer):
     assigned_to = AssigneeField(required=False, allow_null=True)
     tags = serializers.ListField(
         child=TagField(max_length=MAX_TAG_LENGTH),
