@@ -86,6 +86,26 @@ def lead_list(
     return LeadPage(total=total, rows=rows, more=more)
 
 
+def lock_matching_ids(*, phone_key: str | None, email_key: str | None) -> list:
+    """The ids of the leads holding this phone (E.164) or email (its key), locked for this
+    transaction in id order, as core.locking.lock_rows's first statement locks rows (no joins;
+    two writers of the same leads wait for each other instead of deadlocking). In SQL: every
+    create and merge asks, and the ORM took 0.5 ms of the app's CPU to write this query, four
+    times what it costs to send and run it (bench/README.md)."""
+    keys = {"phone_e164": phone_key, "email_key": email_key}
+    given = {column: value for column, value in keys.items() if value}
+    if not given:
+        return []
+    where = " OR ".join(f"{column} = %s" for column in given)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Lead._meta.db_table} WHERE {where} ORDER BY id{lock}",
+            list(given.values()),
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def lead_duplicates(
     *, phone: str | None, email: str | None, exclude: Lead | None = None
 ) -> dict[str, Lead]:

@@ -41,6 +41,7 @@ from .rules import (
     normalize_phone,
     replacement_defaults,
 )
+from .selectors import lock_matching_ids
 
 logger = logging.getLogger(__name__)
 
@@ -290,14 +291,13 @@ def check_assignment(actor: Actor, fields: dict[str, Any]) -> None:
 
 
 def _matches(phone_key: str | None, email_key: str | None) -> tuple[Lead | None, Lead | None]:
-    query = Q(pk__in=[])
-    if phone_key:
-        query |= Q(phone_e164=phone_key)
-    if email_key:
-        query |= Q(email_key=email_key)
     by_phone = by_email = None
-    # The assignee and stage come along (the response shows them); only the lead rows are locked.
-    for lead in lock_rows(Lead.objects.select_related("assigned_to", "stage").filter(query)):
+    held = lock_matching_ids(phone_key=phone_key, email_key=email_key)
+    if not held:
+        return None, None
+    # Read once held (core.locking.lock_rows says why apart), the assignee and stage with them:
+    # the response shows them.
+    for lead in Lead.objects.select_related("assigned_to", "stage").filter(pk__in=held):
         if phone_key and lead.phone_e164 == phone_key:
             by_phone = lead
         if email_key and lead.email_key == email_key:
