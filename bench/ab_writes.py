@@ -170,9 +170,10 @@ def render(args, runs: dict, commit: str, load: list[float]) -> str:
         "statements later changes added (a new lead's routing rules and its stage's check, a "
         "call's look for an open call-back, a merge's lock of its lead taken apart from the "
         "read of the lead with its assignee and stage, core.locking.lock_rows: two queries "
-        "where there was one) and the connection health check (`DATABASE_CONN_HEALTH_CHECKS`, "
-        "on since); `bench/sqlcheck.py` prints a request's statements at either commit. This "
-        "script does not measure each of them apart.",
+        "where there was one, the lock now in SQL); the connection health check "
+        "(`DATABASE_CONN_HEALTH_CHECKS`, on since) costs a round trip only when the server "
+        "has spoken (core/postgresql). `bench/sqlcheck.py` prints a request's statements at "
+        "either commit. This script does not measure each of them apart.",
         "",
     ]
     return "\n".join(lines)
