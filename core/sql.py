@@ -4,9 +4,10 @@ Five reads are written as SQL rather than querysets: the API-key lookup that eve
 (`apikeys.selectors.apikey_lookup`), the list-leads page (`leads.selectors.lead_list`), the webhook
 subscriptions that every change asks for (`webhooks.selectors`), the open call-back that every
 completed call looks for (`tasks.selectors`) and the lock every create and merge takes on the
-leads with its phone or email (`leads.selectors.lock_matching_ids`). On those, building and compiling the ORM query cost
-more CPU than the driver and PostgreSQL spent running it (about 0.5–1.2 ms per query against
-0.05–0.5 ms, bench/README.md), and #3 holds the list to half the throughput of the bare SQL.
+leads with its phone or email (`leads.selectors.lock_matching_ids`). On those, building and
+compiling the ORM query cost more CPU than the driver and PostgreSQL spent running it (about
+0.4–1.2 ms per query against 0.05–0.5 ms, bench/README.md), and the list is held to a share of
+the throughput of the bare SQL (bench/).
 Everything else goes through the ORM.
 
 `Columns` keeps hand-written SQL honest: the SELECT list comes from the model, and each value
