@@ -106,10 +106,10 @@ DATABASES = {
         env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
         # A health check before a request's first query on a reused connection: after a
-        # database restart or failover, the next request reconnects instead of failing (a
-        # 503) on the dropped connection, once per worker. On PostgreSQL it looks at the
-        # socket and asks the server only when the server has said something
-        # (core/postgresql/base.py); `0` skips it.
+        # database restart, the next request reconnects instead of failing (a 503) on the
+        # dropped connection, once per worker. On PostgreSQL a busy connection's socket is
+        # looked at and the server asked only when it has said something, or after 5 s of
+        # quiet (core/postgresql/base.py says what that misses); `0` skips the check.
         conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }

@@ -1,12 +1,15 @@
-"""The PostgreSQL health check (core/postgresql): no round trip while the session is alive,
-and a session the server ended is found before a request uses it."""
+"""The PostgreSQL health check (core/postgresql): no round trip while a busy session is alive;
+a session the server ended, or one quiet for a while, is asked before a request uses it."""
 
 import select
+import time
 
 import psycopg
 import pytest
 from django.db import connection
 from django.db.backends.postgresql.base import DatabaseWrapper as DjangoWrapper
+
+from core.postgresql.base import QUIET_SECONDS
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -28,6 +31,15 @@ def asked(monkeypatch):
     return answers
 
 
+@pytest.fixture
+def busy(asked):
+    """A connection checked a moment ago (as under traffic); `asked` starts empty."""
+    connection.ensure_connection()
+    assert connection.is_usable() is True
+    asked.clear()
+    return connection
+
+
 def _end_the_session() -> None:
     pid = connection.connection.info.backend_pid
     with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
@@ -36,14 +48,21 @@ def _end_the_session() -> None:
     select.select([connection.connection.fileno()], [], [], 5)
 
 
-def test_a_live_idle_session_is_usable_without_asking_the_server(asked):
-    connection.ensure_connection()
+def test_a_busy_live_session_is_usable_without_asking_the_server(busy, asked):
+    assert connection.is_usable() is True
     assert connection.is_usable() is True
     assert asked == []
 
 
-def test_a_session_the_server_ended_is_not_usable(asked):
-    connection.ensure_connection()
+def test_a_session_quiet_for_a_while_is_asked(busy, asked):
+    connection._last_checked = time.monotonic() - QUIET_SECONDS - 1
+    assert connection.is_usable() is True
+    assert asked == [True]
+    assert connection.is_usable() is True  # busy again: not asked
+    assert asked == [True]
+
+
+def test_a_session_the_server_ended_is_not_usable(busy, asked):
     try:
         _end_the_session()
         assert connection.is_usable() is False
@@ -52,10 +71,9 @@ def test_a_session_the_server_ended_is_not_usable(asked):
         connection.close()
 
 
-def test_a_message_from_a_live_server_is_read_and_the_session_kept(asked):
+def test_a_message_from_a_live_server_is_read_and_the_session_kept(busy, asked):
     """A live server may speak unasked (a configuration reload's changed settings; here, a
     notification): the socket turns readable while the session lives on."""
-    connection.ensure_connection()
     with connection.cursor() as cursor:
         cursor.execute("LISTEN health_check_test")
     with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
@@ -69,8 +87,7 @@ def test_a_message_from_a_live_server_is_read_and_the_session_kept(asked):
         cursor.execute("UNLISTEN *")
 
 
-def test_a_session_inside_a_transaction_is_asked_as_django_does(asked):
-    connection.ensure_connection()
+def test_a_session_inside_a_transaction_is_asked_as_django_does(busy, asked):
     connection.set_autocommit(False)
     try:
         with connection.cursor() as cursor:
