@@ -51,3 +51,16 @@ def test_validated_parameters_follow_the_ist_day_and_each_caller_gets_a_copy(mon
     for _ in range(2):  # an error is not remembered as an answer either
         with pytest.raises(ValidationError):
             LeadFilter.validated(bad)
+
+
+def test_paging_through_a_list_validates_its_filters_once():
+    from django.http import QueryDict
+
+    from core.listing import _validated
+    from leads.listing import LeadFilter
+
+    LeadFilter.validated(QueryDict("status=Won&source=IVR&offset=0&limit=5"))
+    hits = _validated.cache_info().hits
+    for page in ("offset=5&limit=5", "cursor=abc&limit=5"):
+        assert LeadFilter.validated(QueryDict(f"status=Won&source=IVR&{page}"))["status"] == "Won"
+    assert _validated.cache_info().hits == hits + 2
