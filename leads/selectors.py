@@ -11,6 +11,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, F, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
+from django.db.transaction import TransactionManagementError
 
 from accounts.models import User
 from core.listing import keyset_condition
@@ -92,18 +93,21 @@ def lock_matching_ids(*, phone_key: str | None, email_key: str | None) -> list:
     two writers of the same leads wait for each other instead of deadlocking). In SQL: every
     create and merge asks, and the ORM took 0.5 ms of the app's CPU to write this query, four
     times what it costs to send and run it (bench/README.md)."""
+    if not connection.in_atomic_block:  # as select_for_update() refuses to
+        raise TransactionManagementError("lock_matching_ids must run inside a transaction.")
     keys = {"phone_e164": phone_key, "email_key": email_key}
     given = {column: value for column, value in keys.items() if value}
     if not given:
         return []
     where = " OR ".join(f"{column} = %s" for column in given)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    to_id = Lead._meta.pk.to_python
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id FROM {Lead._meta.db_table} WHERE {where} ORDER BY id{lock}",
             list(given.values()),
         )
-        return [row[0] for row in cursor.fetchall()]
+        return [to_id(row[0]) for row in cursor.fetchall()]  # (SQLite: hex text)
 
 
 def lead_duplicates(

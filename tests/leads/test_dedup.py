@@ -140,3 +140,21 @@ def test_a_merge_cannot_leave_a_lead_without_phone_and_email(admin_api):
     assert response.status_code == 200  # clearing the email is fine: the phone remains
     lead = Lead.objects.get()
     assert lead.phone_e164 == "+919876543210"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_dedup_lock_is_refused_outside_a_transaction():
+    """A lock taken outside a transaction would end with its statement: like
+    select_for_update(), the match lock refuses to run there."""
+    from django.db import transaction
+    from django.db.transaction import TransactionManagementError
+
+    from leads.selectors import lock_matching_ids
+    from tests.factories import make_lead
+
+    lead = make_lead(phone="+919812345678")
+    with pytest.raises(TransactionManagementError):
+        lock_matching_ids(phone_key="+919812345678", email_key=None)
+    with transaction.atomic():
+        assert lock_matching_ids(phone_key="+919812345678", email_key=None) == [lead.pk]
+        assert lock_matching_ids(phone_key=None, email_key=None) == []
