@@ -1,9 +1,7 @@
 """Every error under /api/ is the JSON envelope {"error": {"code", "message", "field"?}}."""
 
 import json
-import select
 
-import psycopg
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
@@ -11,6 +9,7 @@ from django.test import Client, RequestFactory, override_settings
 
 from api.v1.leads import LeadViewSet
 from tests.conftest import KeyClient
+from tests.dbsession import end_this_session
 from tests.factories import make_key
 
 pytestmark = pytest.mark.django_db
@@ -172,15 +171,6 @@ def _wsgi_get(handler, path: str, key: str) -> tuple[int, dict, bytes]:
     return int(status.split()[0]), dict(headers), body
 
 
-def _drop_the_connection() -> None:
-    """What a database restart does to a connection the app keeps open: the server ends it."""
-    pid = connection.connection.info.backend_pid
-    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
-    # pg_terminate_backend only signals: wait for the server's goodbye to reach the socket.
-    select.select([connection.connection.fileno()], [], [], 5)
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="drops a PostgreSQL connection")
 @pytest.mark.django_db(transaction=True)
 def test_after_a_database_restart_the_next_request_reconnects(admin_user):
@@ -188,7 +178,7 @@ def test_after_a_database_restart_the_next_request_reconnects(admin_user):
     handler = WSGIHandler()
     try:
         assert _wsgi_get(handler, "/api/v1/leads", key)[0] == 200  # the connection is kept
-        _drop_the_connection()
+        end_this_session()
         assert _wsgi_get(handler, "/api/v1/leads", key)[0] == 200
     finally:
         connection.close()
@@ -205,7 +195,7 @@ def test_a_lost_database_connection_is_a_503_to_retry_not_a_500(admin_user):
     connection.close()  # (read when it connects)
     try:
         assert _wsgi_get(handler, "/api/v1/leads", key)[0] == 200
-        _drop_the_connection()
+        end_this_session()
         status, headers, body = _wsgi_get(handler, "/api/v1/leads", key)
         assert status == 503
         assert headers["Retry-After"] == "2"
@@ -225,7 +215,7 @@ def test_a_page_that_loses_the_database_is_a_503_to_reload(admin_user):
     client.force_login(admin_user)
     try:
         assert client.get("/leads/").status_code == 200
-        _drop_the_connection()  # (the test client does not health-check between requests)
+        end_this_session()  # (the test client does not health-check between requests)
         response = client.get("/leads/")
         assert response.status_code == 503
         assert response["Retry-After"] == "2"

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.backends.postgresql.base import DatabaseWrapper as DjangoWrapper
 
 from core.postgresql.base import QUIET_SECONDS
+from tests.dbsession import end_this_session
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -40,14 +41,6 @@ def busy(asked):
     return connection
 
 
-def _end_the_session() -> None:
-    pid = connection.connection.info.backend_pid
-    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
-    # pg_terminate_backend only signals: wait for the server's goodbye to reach the socket.
-    select.select([connection.connection.fileno()], [], [], 5)
-
-
 def test_a_busy_live_session_is_usable_without_asking_the_server(busy, asked):
     assert connection.is_usable() is True
     assert connection.is_usable() is True
@@ -64,7 +57,7 @@ def test_a_session_quiet_for_a_while_is_asked(busy, asked):
 
 def test_a_session_the_server_ended_is_not_usable(busy, asked):
     try:
-        _end_the_session()
+        end_this_session()
         assert connection.is_usable() is False
         assert asked == [False]  # the socket spoke: the server was asked, and was gone
     finally:
